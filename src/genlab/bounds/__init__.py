@@ -1,0 +1,34 @@
+"""Generalization bounds: numbers in, numbers out.
+
+Occam and PAC-Bayes bounds on the true risk of a model from its empirical risk, the number of
+i.i.d. examples, its code length (bits) or KL divergence (nats), and a failure probability delta;
+plus the prefix-free integer codes and delta splits needed to pay for choices made after seeing
+the data. Pure NumPy/SciPy, no state.
+"""
+
+from genlab.bounds._codes import (
+    elias_delta_bits,
+    elias_gamma_bits,
+    elias_gamma_decode,
+    elias_gamma_encode,
+)
+from genlab.bounds._kl import kl_bernoulli, kl_inverse
+from genlab.bounds._occam import hoeffding_bound, occam_bound, occam_complexity
+from genlab.bounds._pac_bayes import catoni_bound, pac_bayes_kl_bound
+from genlab.bounds._union import split_delta, union_bound_bits
+
+__all__ = [
+    "catoni_bound",
+    "elias_delta_bits",
+    "elias_gamma_bits",
+    "elias_gamma_decode",
+    "elias_gamma_encode",
+    "hoeffding_bound",
+    "kl_bernoulli",
+    "kl_inverse",
+    "occam_bound",
+    "occam_complexity",
+    "pac_bayes_kl_bound",
+    "split_delta",
+    "union_bound_bits",
+]

@@ -1,0 +1,23 @@
+"""Certificates: ``genlab.certify(model, train_data, test_data, config=CertifyConfig(...))`` and ``verify``.
+
+The package is itself callable, so ``genlab.certify(...)`` (the entry point users guess) and
+``genlab.certify.CertifyConfig`` (the study's namespace) are the same object.
+"""
+
+import sys
+import types
+
+from genlab.certify._builtin import Check, VerifyReport, certify_builtin, verify
+from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
+
+__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "certify", "certify_builtin", "decode_model", "split_prior_bound", "verify"]
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs) -> CertifyResult:
+        return certify(*args, **kwargs)
+
+    __call__.__doc__ = certify.__doc__
+
+
+sys.modules[__name__].__class__ = _CallableModule

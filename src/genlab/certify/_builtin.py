@@ -1,0 +1,150 @@
+"""The built-in certify recipe (a registry dataset + a built-in model), run inside the store, and
+``verify``, which re-derives a stored certificate from its own files."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+from genlab import bounds
+from genlab.certify._classifier import CODE_FILE, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
+from genlab.data import load_dataset
+from genlab.models import ModelConfig, build_model
+from genlab.store import Run, RunStore
+from genlab.train import error_count
+
+
+def _builtin_data(dataset: str, train_size: int | None, test_size: int | None):
+    ds = load_dataset(dataset)
+    for name, size, full in (("train_size", train_size, len(ds.y_train)), ("test_size", test_size, len(ds.y_test))):
+        if size is not None and not 1 <= size <= full:
+            raise ValueError(f"{name} must be between 1 and {full} for {dataset}, got {size}")
+    return ds.subset(train_size, test_size)
+
+
+def _initial_model(model: ModelConfig, ds, seed: int) -> nn.Module:
+    """theta_0 of a data-independent prior: the architecture's initialisation under ``seed``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_model(model, ds.input_shape, ds.num_classes)
+
+
+def certify_builtin(
+    dataset: str,
+    model: ModelConfig,
+    config: CertifyConfig,
+    *,
+    store: RunStore,
+    train_size: int | None = None,
+    test_size: int | None = None,
+    progress: bool = True,
+    report: bool = True,
+) -> tuple[CertifyResult, Run]:
+    """Certify a built-in model on a built-in dataset; the run folder holds everything verify needs."""
+    ds = _builtin_data(dataset, train_size, test_size)
+    run_config = {"kind": "certify", "dataset": dataset, "train_size": train_size, "test_size": test_size, "model": model.to_dict(), "certify": config.to_dict()}
+    with store.start_run(f"certify-{dataset}", run_config) as run:
+        base = _initial_model(model, ds, config.seed)
+        result = certify(base, (ds.x_train, ds.y_train), (ds.x_test, ds.y_test), config, dataset_name=dataset, model_name=model.name, run=run, progress=progress)
+        summary = {"dataset": dataset, "model": model.name, "prior": config.prior, "error_bound": result.error_bound, "test_error": result.test_error, "bits": result.bits_total}
+        run.complete(result.to_dict(), summary)
+    if report:
+        from genlab.report import write_certificate_report
+
+        write_certificate_report(run.folder)
+    return result, run
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class VerifyReport:
+    folder: str
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=None, test_data=None) -> VerifyReport:
+    """Re-derive a certificate from its run folder: the code file's size and hash, the decoded
+    model (from the code bits alone plus theta_0, the public grid and seed), its error counts on
+    the named data, and the bound from the recorded fields. For a custom model or data, pass them
+    (the architecture, and the same (x, y) data the certificate was made on)."""
+    import json
+
+    from genlab.certify._classifier import as_tensors
+
+    folder = Path(folder)
+    checks: list[Check] = []
+
+    def check(name: str, ok: bool, detail: str) -> bool:
+        checks.append(Check(name, bool(ok), detail))
+        return bool(ok)
+
+    missing = [f for f in ("config.json", "result.json", CODE_FILE, "theta0.safetensors") if not (folder / f).is_file()]
+    if not check("files present", not missing, "config.json, result.json, model.code, theta0.safetensors" if not missing else f"missing: {', '.join(missing)}"):
+        return VerifyReport(str(folder), checks)
+    run_config = json.loads((folder / "config.json").read_text())
+    result = json.loads((folder / "result.json").read_text())
+    config = CertifyConfig.from_dict(run_config["certify"])
+    payload = (folder / CODE_FILE).read_bytes()
+
+    check("bit count = code file size", result["bits_total"] == 8 * len(payload), f"result says {result['bits_total']} bits; {CODE_FILE} holds {len(payload)} bytes = {8 * len(payload)} bits")
+    check("bits by part add up", sum(result["bits"].values()) == result["bits_total"], f"parts {result['bits']} sum to {sum(result['bits'].values())}")
+    check("code file hash", hashlib.sha256(payload).hexdigest() == result["code_sha256"], f"sha256 {hashlib.sha256(payload).hexdigest()[:16]}...")
+
+    # Data and architecture.
+    if model is None:
+        ds = _builtin_data(run_config["dataset"], run_config.get("train_size"), run_config.get("test_size"))
+        model = _initial_model(ModelConfig(**run_config["model"]), ds, config.seed)
+        x, y, x_test, y_test = ds.x_train, ds.y_train, ds.x_test, ds.y_test
+    else:
+        if train_data is None:
+            raise ValueError("verifying a custom model needs train_data (and test_data if the certificate has a test error)")
+        x, y = as_tensors(train_data, "train_data")
+        x_test, y_test = as_tensors(test_data, "test_data") if test_data is not None else (None, None)
+    theta0 = load_file(str(folder / "theta0.safetensors"))["theta0"]
+    if config.prior == "data-independent":
+        from genlab.compress import flatten_parameters
+
+        seeded = flatten_parameters(model)
+        check("theta_0 is the seeded initialisation", torch.equal(seeded, theta0), f"seed {config.seed}, {theta0.numel()} parameters")
+    else:
+        check("theta_0 (data-dependent prior)", theta0.numel() == sum(p.numel() for p in model.parameters()), f"stored theta_0 used as the prior ({theta0.numel()} parameters, trained on {result['n_prior']} held-out examples)")
+
+    if config.prior == "data-dependent":
+        _, bound_idx = split_prior_bound(len(y), config.prior_fraction, config.seed)
+        x, y = x[bound_idx], y[bound_idx]
+    check("n_bound", len(y) == result["n_bound"], f"{len(y)} bound examples (result says {result['n_bound']})")
+
+    try:
+        decoded, code = decode_model(payload, copy.deepcopy(model).cpu(), theta0, config)
+    except ValueError as e:
+        check("decode", False, str(e))
+        return VerifyReport(str(folder), checks)
+    d, levels = config.grid[code.choice]
+    check("decode", code.choice == result["grid_index"] and d == result["subspace_dim"] and levels == result["levels"], f"grid point {code.choice}: d={d}, L={levels}")
+
+    train_errors = error_count(decoded, x, y)
+    check("train errors of the decoded model", train_errors == result["train_errors"], f"{train_errors} errors on {len(y)} examples (result says {result['train_errors']})")
+    if x_test is not None and result.get("test_errors") is not None:
+        test_errors = error_count(decoded, x_test, y_test)
+        check("test errors of the decoded model", test_errors == result["test_errors"], f"{test_errors} errors on {len(y_test)} examples (result says {result['test_errors']})")
+
+    recomputed = bounds.occam_bound(result["train_errors"] / result["n_bound"], result["n_bound"], result["bits_total"], result["delta"])
+    check("bound from the recorded fields", math.isclose(recomputed, result["error_bound"], abs_tol=1e-9) and result["bound"] == "occam-kl", f"kl^-1({result['train_error']:.6f}, ({result['bits_total']} ln2 + ln(1/{result['delta']}))/{result['n_bound']}) = {recomputed:.6f} (result says {result['error_bound']:.6f})")
+    return VerifyReport(str(folder), checks)

@@ -1,0 +1,162 @@
+"""The ``genlab`` command (Typer + Rich). It only parses flags, calls a study, and renders results."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
+console = Console(width=None if sys.stdout.isatty() else 160)  # piped output: do not wrap tables at 80
+
+
+def _ints(text: str, flag: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{flag} takes comma-separated integers, e.g. 500,1000 (got {text!r})") from None
+    if not values:
+        raise typer.BadParameter(f"{flag} needs at least one value")
+    return values
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def certify(
+    dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
+    model: str = typer.Option("cnn", help="mlp or cnn"),
+    width: int = typer.Option(16, help="hidden units (mlp) or first conv channels (cnn)"),
+    depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    prior: str = typer.Option("data-independent", help="data-independent or data-dependent"),
+    prior_fraction: float = typer.Option(0.5, help="share of the training set that trains theta_0 (data-dependent prior)"),
+    dims: str = typer.Option("1000", help="grid of subspace dimensions d, comma-separated"),
+    levels: str = typer.Option("5,7", help="grid of quantization level counts L, comma-separated"),
+    epochs: float = typer.Option(4, help="subspace training epochs"),
+    lr: float = typer.Option(0.1, help="subspace training learning rate (Adam)"),
+    qat_epochs: float = typer.Option(1, help="quantization-aware training epochs"),
+    prior_epochs: float = typer.Option(4, help="theta_0 training epochs (data-dependent prior)"),
+    delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
+    seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
+    train_size: Optional[int] = typer.Option(None, help="use only the first N training examples"),
+    test_size: Optional[int] = typer.Option(None, help="use only the first N test examples"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bars"),
+) -> None:
+    """Train, compress and certify a classifier: an upper bound on its test error from training data alone."""
+    from dataclasses import replace
+
+    from genlab.certify import CertifyConfig
+    from genlab.certify._builtin import certify_builtin
+    from genlab.data import DatasetNotFoundError
+    from genlab.models import ModelConfig
+    from genlab.store import RunStore
+    from genlab.train import TrainingDivergedError
+
+    try:
+        model_config = ModelConfig(model, width, depth)
+        defaults = CertifyConfig()
+        config = CertifyConfig(
+            subspace_dims=_ints(dims, "--dims"),
+            levels=_ints(levels, "--levels"),
+            delta=delta,
+            prior=prior,
+            prior_fraction=prior_fraction,
+            train=replace(defaults.train, epochs=epochs, lr=lr, seed=seed),
+            qat=replace(defaults.qat, epochs=qat_epochs, seed=seed + 1),
+            prior_train=replace(defaults.prior_train, epochs=prior_epochs, seed=seed + 2),
+            seed=seed,
+            device=device,
+        )
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError(f"device {device!r} requested but CUDA is not available here; use --device cpu")
+    except (ValueError, typer.BadParameter) as e:
+        _fail(str(e))
+    store = RunStore(out)
+    try:
+        result, run = certify_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, progress=not quiet)
+    except DatasetNotFoundError as e:
+        _fail(str(e))
+    except (ValueError, TrainingDivergedError) as e:
+        _fail(f"{e} (the run is marked failed in {out})")
+    except KeyboardInterrupt:
+        console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}; nothing half-written was kept")
+        raise typer.Exit(130)
+    console.print(f"[bold green]certificate[/] {result}")
+    for name, base in result.baselines.items():
+        if isinstance(base, dict) and "error_bound" in base:
+            console.print(f"  baseline {name}: error bound {base['error_bound']:.4f} ({base.get('bits_total')} bits)")
+    console.print(f"  random guessing: error {result.baselines['random_guess_error']:.4f}")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'}; check it: genlab verify {run.folder})")
+
+
+@app.command()
+def runs(out: Path = typer.Option(Path("runs"), help="run store folder")) -> None:
+    """List past runs from the store's index."""
+    from genlab.store import RunStore
+
+    rows = RunStore(out).runs()
+    if not rows:
+        console.print(f"no runs in {out}")
+        return
+    table = Table(title=f"runs in {out}")
+    table.add_column("id", no_wrap=True)
+    for col in ("status", "started", "dataset", "model", "prior", "bound", "test err", "bits"):
+        table.add_column(col)
+    for r in rows:
+        s = r["summary"]
+        fmt = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
+        color = {"complete": "green", "failed": "red", "running": "yellow"}.get(r["status"], "white")
+        table.add_row(r["id"], f"[{color}]{r['status']}[/]", time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])), s.get("dataset", ""), s.get("model", ""), s.get("prior", ""), fmt(s.get("error_bound")), fmt(s.get("test_error")), str(s.get("bits", "")))
+    console.print(table)
+
+
+@app.command()
+def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. runs/<id>")) -> None:
+    """Re-derive a certificate from its own files; exits non-zero if any check fails."""
+    from genlab.certify import verify as verify_run
+
+    if not folder.is_dir():
+        _fail(f"{folder} is not a run folder; `genlab runs` lists the runs")
+    report = verify_run(folder)
+    table = Table(title=f"verify {folder}")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail")
+    for c in report.checks:
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[bold red]FAILED[/]", c.detail)
+    console.print(table)
+    if not report.ok:
+        console.print("[bold red]certificate does NOT verify[/]")
+        raise typer.Exit(1)
+    console.print("[bold green]certificate verified[/]")
+
+
+@app.command()
+def report(folder: Path = typer.Argument(..., help="a certify run folder")) -> None:
+    """(Re)write a run's self-contained HTML report from its result.json."""
+    from genlab.report import write_certificate_report
+
+    if not (folder / "result.json").is_file():
+        _fail(f"{folder} has no result.json (is it a completed certify run? `genlab runs` lists them)")
+    console.print(f"wrote {write_certificate_report(folder)}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

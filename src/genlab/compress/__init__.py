@@ -1,0 +1,21 @@
+"""Model -> bit string -> model, exactly: subspace training, quantization, arithmetic coding.
+
+The steps compose (STYLE.md, "compose, don't configure"): ``SubspaceModel`` reparametrises a
+model as theta_0 + P z; ``LevelQuantizer`` snaps z onto learned levels; ``encode``/``decode``
+turn the level indices, codebook and grid choice into a code file and back.
+"""
+
+from genlab.compress._coding import QuantizedCode, decode, empirical_entropy_bits, encode
+from genlab.compress._quantize import LevelQuantizer
+from genlab.compress._subspace import KroneckerProjector, SubspaceModel, flatten_parameters
+
+__all__ = [
+    "KroneckerProjector",
+    "LevelQuantizer",
+    "QuantizedCode",
+    "SubspaceModel",
+    "decode",
+    "empirical_entropy_bits",
+    "encode",
+    "flatten_parameters",
+]

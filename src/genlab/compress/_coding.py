@@ -1,0 +1,121 @@
+"""Arithmetic (range) coding of quantized parameters with ``constriction``, and the code file.
+
+A code word describes the whole quantized model, so its length is the C(h) of the bounds
+(BOUNDS.md). Layout, as a bit string padded with zeros to whole bytes:
+
+====================  ==========================================  ===========================
+part                  content                                     bits
+====================  ==========================================  ===========================
+hyperparameters       index of the chosen grid configuration      ceil(log2 K) (0 when K = 1)
+frequency table       counts of levels 0..L-2 (the last is        (L-1) * ceil(log2(d+1))
+                      d minus their sum)
+codebook              the L levels as IEEE float16                16 L
+parameters            Elias-gamma(number of 32-bit words), then   gamma + 32 * words
+                      the range coder's words
+padding               zeros up to a whole byte                    0..7
+====================  ==========================================  ===========================
+
+d and L are read from the grid configuration that the first field names (the grid is public and
+fixed before training), so the code is prefix-free: every field's length is known from the fields
+before it. The bound uses 8 x (file size in bytes): every bit, padding included, is counted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import constriction
+import numpy as np
+
+from genlab.bounds import elias_gamma_decode, elias_gamma_encode
+
+
+def _width(num_values: int) -> int:
+    """Bits of a fixed-width field holding one of ``num_values`` values."""
+    return 0 if num_values <= 1 else math.ceil(math.log2(num_values))
+
+
+def _probabilities(counts: np.ndarray) -> np.ndarray:
+    return counts.astype(np.float64) / counts.sum()
+
+
+@dataclass(frozen=True)
+class QuantizedCode:
+    """A decoded (or to-be-encoded) code word: grid index, level indices and float16 codebook."""
+
+    choice: int
+    indices: np.ndarray  # int, shape (d,), values in [0, L)
+    codebook: np.ndarray  # float16, shape (L,)
+
+
+def encode(code: QuantizedCode, num_choices: int) -> tuple[bytes, dict[str, int]]:
+    """The code file's bytes and its bits by part (they sum to 8 x len(bytes))."""
+    d, levels = len(code.indices), len(code.codebook)
+    symbols = np.asarray(code.indices, dtype=np.int32)
+    counts = np.bincount(symbols, minlength=levels)
+    if len(counts) != levels:
+        raise ValueError(f"level index {symbols.max()} out of range for a codebook of {levels} levels")
+    encoder = constriction.stream.queue.RangeEncoder()
+    model = constriction.stream.model.Categorical(_probabilities(counts), perfect=False)
+    encoder.encode(symbols, model)
+    words = encoder.get_compressed()
+
+    count_width = _width(d + 1)
+    parts = {
+        "hyperparameters": format(code.choice, f"0{_width(num_choices)}b") if num_choices > 1 else "",
+        "frequency_table": "".join(format(int(c), f"0{count_width}b") for c in counts[:-1]),
+        "codebook": "".join(format(int(h), "016b") for h in np.asarray(code.codebook, dtype=np.float16).view(np.uint16)),
+        "parameters": elias_gamma_encode(len(words) + 1) + "".join(format(int(w), "032b") for w in words),
+    }
+    bitstring = "".join(parts.values())
+    padding = (-len(bitstring)) % 8
+    bitstring += "0" * padding
+    bits = {name: len(value) for name, value in parts.items()}
+    bits["padding"] = padding
+    payload = int(bitstring, 2).to_bytes(len(bitstring) // 8, "big") if bitstring else b""
+    return payload, bits
+
+
+def decode(payload: bytes, num_choices: int, shape_of_choice) -> QuantizedCode:
+    """Inverse of :func:`encode`. ``shape_of_choice(i)`` gives (d, L) of grid configuration i."""
+    bitstring = "".join(format(b, "08b") for b in payload)
+    pos = 0
+
+    def take(n: int) -> str:
+        nonlocal pos
+        if pos + n > len(bitstring):
+            raise ValueError("code file is truncated")
+        out = bitstring[pos : pos + n]
+        pos += n
+        return out
+
+    w = _width(num_choices)
+    choice = int(take(w), 2) if w else 0
+    if choice >= num_choices:
+        raise ValueError(f"code names grid configuration {choice}, but the grid has {num_choices}")
+    d, levels = shape_of_choice(choice)
+    count_width = _width(d + 1)
+    counts = [int(take(count_width), 2) for _ in range(levels - 1)]
+    counts.append(d - sum(counts))
+    if counts[-1] < 0:
+        raise ValueError("code file's frequency table is corrupt (counts exceed d)")
+    codebook = np.array([int(take(16), 2) for _ in range(levels)], dtype=np.uint16).view(np.float16)
+    num_words, used = elias_gamma_decode(bitstring[pos:])
+    pos += used
+    words = np.array([int(take(32), 2) for _ in range(num_words - 1)], dtype=np.uint32)
+    if set(bitstring[pos:]) - {"0"} or len(bitstring) - pos > 7:
+        raise ValueError("code file has trailing data after the parameters")
+    decoder = constriction.stream.queue.RangeDecoder(words)
+    model = constriction.stream.model.Categorical(_probabilities(np.array(counts)), perfect=False)
+    indices = decoder.decode(model, d)
+    if np.bincount(indices, minlength=levels).tolist() != counts:
+        raise ValueError("decoded level indices do not match the code's frequency table")
+    return QuantizedCode(choice, indices.astype(np.int64), codebook)
+
+
+def empirical_entropy_bits(indices: np.ndarray) -> float:
+    """d x H(empirical level distribution), in bits: the ideal code length of the indices."""
+    counts = np.bincount(np.asarray(indices))
+    p = counts[counts > 0] / counts.sum()
+    return float(-(counts[counts > 0] * np.log2(p)).sum())

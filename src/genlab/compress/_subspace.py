@@ -1,0 +1,113 @@
+"""Subspace training: theta = theta_0 + P z with a structured random projection P (Li et al. 2018,
+"Measuring the Intrinsic Dimension of Objective Landscapes"; Lotfi et al. 2022).
+
+P is D x d but never stored densely: it is the Kronecker product A (x) B of two small Gaussian
+matrices (rows truncated to D), with A's and B's columns normalised so every column of P has
+(nearly) unit norm. Memory is O(sqrt(D) * (d1 + d2)) floats, where d = d1 * d2; P z costs two
+small matrix products. P is a pure function of (D, d, seed), so it costs no bits beyond the seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+
+def _split(d: int) -> tuple[int, int]:
+    """d = d1 * d2 with d1 the largest divisor of d not above sqrt(d)."""
+    d1 = int(math.isqrt(d))
+    while d % d1:
+        d1 -= 1
+    return d1, d // d1
+
+
+class KroneckerProjector(nn.Module):
+    """The linear map z -> P z, P = (A (x) B)[:D], A: D1 x d1, B: D2 x d2, D1 * D2 >= D.
+
+    Args:
+        D: number of model parameters (rows of P).
+        d: subspace dimension (columns of P).
+        seed: fixes A and B; generated on the CPU so every device gets the same P.
+    """
+
+    def __init__(self, D: int, d: int, seed: int = 0):
+        super().__init__()
+        if d < 1 or D < 1:
+            raise ValueError(f"subspace dimension and parameter count must be >= 1 (got d={d}, D={D})")
+        self.D, self.d = D, d
+        self.d1, self.d2 = _split(d)
+        self.D1 = math.isqrt(D - 1) + 1
+        self.D2 = -(-D // self.D1)
+        g = torch.Generator().manual_seed(seed)
+        a = torch.randn(self.D1, self.d1, generator=g)
+        b = torch.randn(self.D2, self.d2, generator=g)
+        self.register_buffer("a", a / a.norm(dim=0, keepdim=True), persistent=False)
+        self.register_buffer("b", b / b.norm(dim=0, keepdim=True), persistent=False)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        # (A (x) B) vec(Z) = vec(A Z B^T) for row-major vec.
+        return (self.a @ z.view(self.d1, self.d2) @ self.b.T).reshape(-1)[: self.D]
+
+    def extra_repr(self) -> str:
+        return f"D={self.D}, d={self.d} ({self.d1}x{self.d2}), stored floats={self.a.numel() + self.b.numel()}"
+
+
+def flatten_parameters(model: nn.Module) -> torch.Tensor:
+    """All parameters of ``model`` as one flat float32 vector, in ``named_parameters`` order."""
+    return torch.cat([p.detach().reshape(-1).float() for p in model.parameters()])
+
+
+class SubspaceModel(nn.Module):
+    """Wraps ``base`` so that its parameters are theta_0 + P q(z): only z (d numbers, and a
+    quantizer's codebook when one is attached) is trained.
+
+    Args:
+        base: the architecture; its current parameters are theta_0 unless ``theta0`` is given.
+        d: subspace dimension.
+        seed: seed of the projection P.
+        theta0: optional flat initial parameters (e.g. a data-dependent prior).
+    """
+
+    def __init__(self, base: nn.Module, d: int, seed: int = 0, theta0: torch.Tensor | None = None):
+        super().__init__()
+        self.base = base.requires_grad_(False)
+        self._names = [n for n, _ in base.named_parameters()]
+        self._shapes = [p.shape for _, p in base.named_parameters()]
+        flat = flatten_parameters(base) if theta0 is None else theta0.detach().float().clone()
+        self.register_buffer("theta0", flat)
+        self.projector = KroneckerProjector(flat.numel(), d, seed)
+        self.z = nn.Parameter(torch.zeros(d))
+        self.quantizer: nn.Module | None = None
+
+    def theta(self) -> torch.Tensor:
+        z = self.z if self.quantizer is None else self.quantizer(self.z)
+        return self.theta0 + self.projector(z)
+
+    def _params(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
+        out, i = {}, 0
+        for name, shape in zip(self._names, self._shapes):
+            n = shape.numel()
+            out[name] = theta[i : i + n].view(shape)
+            i += n
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return functional_call(self.base, self._params(self.theta()), (x,))
+
+    @torch.no_grad()
+    def materialize(self, z: torch.Tensor | None = None) -> nn.Module:
+        """The plain ``base`` architecture holding theta_0 + P z (the given z, else the current
+        quantized z), computed on the CPU so that a decoder anywhere rebuilds the same weights."""
+        import copy
+
+        if z is None:
+            z = self.z if self.quantizer is None else self.quantizer(self.z)
+        cpu = copy.deepcopy(self).cpu()
+        theta = cpu.theta0 + cpu.projector(z.detach().float().cpu())
+        model = cpu.base
+        for p, (name, value) in zip(model.parameters(), cpu._params(theta).items()):
+            p.copy_(value)
+        return model.requires_grad_(False).eval()

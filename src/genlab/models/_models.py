@@ -1,0 +1,87 @@
+"""Model builders: an MLP and a small CNN, for 2-D images (C, H, W) and 1-D signals (C, L).
+
+No batch normalisation: its running statistics are computed from data and would have to be
+coded into a certificate; GroupNorm (per-example statistics) is used instead when ``norm=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+MODEL_NAMES = ("mlp", "cnn")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of a built-in classifier.
+
+    Attributes:
+        name: ``"mlp"`` or ``"cnn"``.
+        width: hidden units per layer (MLP) or channels of the first conv block (CNN; doubles per block).
+        depth: hidden layers (MLP) or conv blocks, each conv -> ReLU -> 2x max-pool (CNN).
+        norm: GroupNorm after each conv (CNN only).
+    """
+
+    name: str = "cnn"
+    width: int = 16
+    depth: int = 2
+    norm: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name not in MODEL_NAMES:
+            raise ValueError(f"unknown model {self.name!r}; choose one of {', '.join(MODEL_NAMES)}")
+        if self.width < 1 or self.depth < 1:
+            raise ValueError(f"width and depth must be >= 1 (got width={self.width}, depth={self.depth})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_model(config: ModelConfig, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    """A freshly initialised classifier for inputs of ``input_shape`` (without the batch dimension)."""
+    if config.name == "mlp":
+        return _mlp(config, input_shape, num_classes)
+    return _cnn(config, input_shape, num_classes)
+
+
+def _mlp(config: ModelConfig, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    features = 1
+    for s in input_shape:
+        features *= s
+    layers: list[nn.Module] = [nn.Flatten()]
+    for _ in range(config.depth):
+        layers += [nn.Linear(features, config.width), nn.ReLU()]
+        features = config.width
+    layers.append(nn.Linear(features, num_classes))
+    return nn.Sequential(*layers)
+
+
+def _cnn(config: ModelConfig, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    if len(input_shape) not in (2, 3):
+        raise ValueError(f"cnn needs (C, L) or (C, H, W) inputs, got shape {input_shape}")
+    one_d = len(input_shape) == 2
+    conv, pool = (nn.Conv1d, nn.MaxPool1d) if one_d else (nn.Conv2d, nn.MaxPool2d)
+    channels, spatial = input_shape[0], list(input_shape[1:])
+    layers: list[nn.Module] = []
+    width = config.width
+    for _ in range(config.depth):
+        layers.append(conv(channels, width, kernel_size=3, padding=1))
+        if config.norm:
+            layers.append(nn.GroupNorm(min(4, width), width))
+        layers.append(nn.ReLU())
+        if min(spatial) >= 2:
+            layers.append(pool(2))
+            spatial = [s // 2 for s in spatial]
+        channels, width = width, width * 2
+    flat = channels
+    for s in spatial:
+        flat *= s
+    layers += [nn.Flatten(), nn.Linear(flat, num_classes)]
+    return nn.Sequential(*layers)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

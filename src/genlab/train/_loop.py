@@ -1,0 +1,164 @@
+"""The one training loop every genlab study reuses: minibatch SGD/Adam over in-memory tensors,
+a learning-rate schedule, a seed, a device, a Rich progress bar, metrics into the run store."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("cosine", "constant", "onecycle")
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train.
+
+    Attributes:
+        epochs: passes over the training tensors.
+        batch_size: examples per step.
+        lr: peak learning rate.
+        optimizer: ``adam``, ``adamw`` or ``sgd`` (momentum 0.9, Nesterov).
+        weight_decay: decoupled for adamw, L2 for the others.
+        schedule: ``cosine`` (decay to 0), ``constant``, or ``onecycle`` (linear warm-up over
+            the first 10% of steps, then cosine decay).
+        seed: seeds the batch order.
+        label_smoothing: cross-entropy label smoothing.
+    """
+
+    epochs: float = 5
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    seed: int = 0
+    label_smoothing: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.epochs > 0:
+            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(params, lr=config.lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+
+
+def _lr_factor(step: int, total: int, schedule: str) -> float:
+    if schedule == "constant":
+        return 1.0
+    if schedule == "onecycle":
+        warm = max(1, total // 10)
+        if step < warm:
+            return (step + 1) / warm
+        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+    return 0.5 * (1 + math.cos(math.pi * step / total))
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, device: str | torch.device = "cpu", batch_size: int = 2048) -> torch.Tensor:
+    """Predicted class of each row of ``x`` (on the CPU), evaluated in batches on ``device``."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[i : i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def error_count(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str | torch.device = "cpu") -> int:
+    """Number of misclassified examples (an exact integer, the input of the bounds)."""
+    return int((predict(model, x, device) != y).sum())
+
+
+def train(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig,
+    *,
+    device: str | torch.device = "cpu",
+    run=None,
+    tag: str = "train",
+    progress: bool = True,
+) -> list[dict]:
+    """Minimise cross-entropy of ``model`` on (x, y); only parameters with ``requires_grad`` move.
+
+    Metrics (epoch, step, loss, train accuracy on the epoch's batches, lr) are returned and, when
+    ``run`` is given, appended to its metrics.jsonl with ``tag``.
+
+    Raises:
+        TrainingDivergedError: the loss became NaN/inf (lower the learning rate).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    opt = _optimizer(params, config)
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    n = len(x)
+    steps_per_epoch = max(1, math.ceil(n / config.batch_size))
+    total = max(1, round(config.epochs * steps_per_epoch))
+    gen = torch.Generator().manual_seed(config.seed)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    history: list[dict] = []
+    columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, disable=not progress, transient=False) as bar:
+        task = bar.add_task(tag, total=total, status="")
+        step, perm = 0, torch.empty(0, dtype=torch.long)
+        loss_sum, correct, seen = 0.0, 0, 0
+        while step < total:
+            if step % steps_per_epoch == 0:
+                perm = torch.randperm(n, generator=gen)
+            i = (step % steps_per_epoch) * config.batch_size
+            idx = perm[i : i + config.batch_size]
+            xb, yb = x[idx].to(device, non_blocking=True), y[idx].to(device, non_blocking=True)
+            factor = _lr_factor(step, total, config.schedule)
+            for g, lr in zip(opt.param_groups, base_lrs):
+                g["lr"] = lr * factor
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"{tag}: loss became {loss.item()} at step {step}/{total}; lower the learning rate "
+                    f"(now {config.lr}) or check the data for NaN/inf values"
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            loss_sum += loss.item() * len(yb)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(yb)
+            if step % steps_per_epoch == 0 or step == total:
+                record = {"tag": tag, "epoch": round(step / steps_per_epoch, 3), "step": step, "loss": loss_sum / seen, "train_acc": correct / seen, "lr": base_lrs[0] * factor}
+                history.append(record)
+                if run is not None:
+                    run.log_metrics(record)
+                bar.update(task, status=f"loss {record['loss']:.3f} acc {record['train_acc']:.3f}")
+                loss_sum, correct, seen = 0.0, 0, 0
+            bar.advance(task)
+    return history

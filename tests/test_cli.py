@@ -1,0 +1,132 @@
+"""The command line end to end on a tiny subset: certify -> runs -> verify (and tampering)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from genlab.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    args = ["certify", "--dataset", "digits", "--model", "cnn", "--width", "8", "--dims", "60,120", "--levels", "3,5",
+            "--epochs", "8", "--qat-epochs", "4", "--train-size", "800", "--quiet", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    return out, folder
+
+
+def test_certify_writes_a_complete_certificate(certified):
+    out, folder = certified
+    result = json.loads((folder / "result.json").read_text())
+    for key in ("dataset", "model", "prior", "n_bound", "train_error", "test_error", "bits_total", "bits", "delta", "bound",
+                "error_bound", "subspace_dim", "levels", "wall_seconds"):
+        assert key in result
+    assert result["n_bound"] == 800 and result["prior"] == "data-independent" and result["bound"] == "occam-kl"
+    assert result["bits_total"] == 8 * (folder / "model.code").stat().st_size
+    assert result["train_error"] <= result["error_bound"] <= 1
+    assert result["grid_size"] == 4 and result["bits"]["hyperparameters"] == 2
+    assert result["error_bound"] == min(c["error_bound"] for c in result["candidates"])
+    assert (folder / "report.html").is_file()
+
+
+def test_runs_lists_it(certified):
+    out, folder = certified
+    result = runner.invoke(app, ["runs", "--out", str(out)])
+    assert result.exit_code == 0 and folder.name in result.output and "complete" in result.output
+
+
+def test_verify_passes_on_a_fresh_certificate(certified):
+    _, folder = certified
+    result = runner.invoke(app, ["verify", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "certificate verified" in result.output and "FAILED" not in result.output
+
+
+def _tampered(folder, tmp_path, edit):
+    import shutil
+
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    edit(copy)
+    return runner.invoke(app, ["verify", str(copy)])
+
+
+def _edit_result(key, change):
+    def edit(folder):
+        path = folder / "result.json"
+        data = json.loads(path.read_text())
+        data[key] = change(data[key])
+        path.write_text(json.dumps(data))
+    return edit
+
+
+@pytest.mark.parametrize("name,edit,failed_check", [
+    ("bit count", _edit_result("bits_total", lambda b: b - 8), "bit count"),
+    ("train errors", _edit_result("train_errors", lambda e: e - 1), "train errors"),
+    ("error bound", _edit_result("error_bound", lambda b: b - 0.01), "bound from the recorded fields"),
+])
+def test_verify_fails_on_an_edited_certificate(certified, tmp_path, name, edit, failed_check):
+    result = _tampered(certified[1], tmp_path, edit)
+    assert result.exit_code == 1, result.output
+    assert "does NOT verify" in result.output
+    assert any(failed_check in line and "FAILED" in line for line in result.output.splitlines()), result.output
+
+
+def test_verify_fails_on_an_edited_code_file(certified, tmp_path):
+    def flip_a_parameter_bit(folder):
+        data = bytearray((folder / "model.code").read_bytes())
+        data[-3] ^= 0x10
+        (folder / "model.code").write_bytes(bytes(data))
+
+    result = _tampered(certified[1], tmp_path, flip_a_parameter_bit)
+    assert result.exit_code == 1
+    assert "code file hash" in result.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dataset", "imagenet"], "available: digits, fashion-mnist, mnist, mnist1d"),
+    (["--delta", "0"], "delta must lie strictly between 0 and 1"),
+    (["--delta", "1.5"], "delta must lie strictly between 0 and 1"),
+    (["--model", "resnet"], "unknown model"),
+    (["--dims", "a,b"], "comma-separated integers"),
+    (["--prior", "magic"], "prior must be one of"),
+])
+def test_bad_input_is_a_clear_error(tmp_path, args, message):
+    result = runner.invoke(app, ["certify", "--dataset", "digits", "--quiet", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_nan_loss_fails_the_run_cleanly(tmp_path):
+    result = runner.invoke(app, ["certify", "--dataset", "digits", "--lr", "1e30", "--dims", "50", "--levels", "3",
+                                 "--epochs", "1", "--quiet", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "loss became" in result.output
+    from genlab.store import RunStore
+
+    (row,) = RunStore(tmp_path).runs()
+    assert row["status"] == "failed" and "loss became" in row["error"]
+
+
+def test_ctrl_c_marks_the_run_failed(tmp_path, monkeypatch):
+    import genlab.certify._classifier as classifier
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(classifier, "_candidate", interrupt)
+    result = runner.invoke(app, ["certify", "--dataset", "digits", "--dims", "50", "--levels", "3", "--epochs", "1",
+                                 "--quiet", "--out", str(tmp_path)])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    from genlab.store import RunStore
+
+    (row,) = RunStore(tmp_path).runs()
+    assert row["status"] == "failed" and "interrupted" in row["error"]
+    folder = tmp_path / row["id"]
+    assert not (folder / "result.json").exists() and not [p for p in folder.iterdir() if ".tmp-" in p.name]

@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+import torch
+
+from genlab.compress import KroneckerProjector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.models import ModelConfig, build_model
+
+
+def _random_code(d, levels, seed, num_choices=6, skew=1.0):
+    rng = np.random.default_rng(seed)
+    p = np.exp(-skew * np.arange(levels))
+    indices = rng.choice(levels, size=d, p=p / p.sum())
+    codebook = np.sort(rng.normal(size=levels)).astype(np.float16)
+    return QuantizedCode(choice=int(rng.integers(num_choices)), indices=indices, codebook=codebook)
+
+
+@pytest.mark.parametrize("d,levels", [(1, 2), (37, 3), (1000, 5), (20000, 7)])
+def test_round_trip_is_exact(d, levels):
+    code = _random_code(d, levels, seed=d)
+    payload, bits = encode(code, num_choices=6)
+    assert sum(bits.values()) == 8 * len(payload)
+    back = decode(payload, 6, lambda i: (d, levels))
+    assert back.choice == code.choice
+    assert np.array_equal(back.indices, code.indices)
+    assert np.array_equal(back.codebook.view(np.uint16), code.codebook.view(np.uint16))
+
+
+def test_bit_count_within_two_percent_of_entropy_plus_table():
+    d, levels = 20000, 7
+    code = _random_code(d, levels, seed=1, skew=0.7)
+    payload, bits = encode(code, num_choices=1)
+    table = bits["frequency_table"] + bits["codebook"]
+    ideal = empirical_entropy_bits(code.indices) + table
+    assert bits["hyperparameters"] == 0
+    assert 8 * len(payload) >= ideal  # no code beats the empirical entropy
+    assert 8 * len(payload) <= 1.02 * ideal
+
+
+def test_corrupted_code_is_rejected():
+    code = _random_code(500, 5, seed=3)
+    payload, _ = encode(code, num_choices=6)
+    with pytest.raises(ValueError):
+        decode(payload[: len(payload) // 2], 6, lambda i: (500, 5))
+    with pytest.raises(ValueError):
+        decode(payload + b"\x01", 6, lambda i: (500, 5))
+
+
+def test_projector_memory_is_o_of_D_plus_d():
+    D, d = 1_000_000, 10_000
+    proj = KroneckerProjector(D, d, seed=0)
+    stored = sum(b.numel() for b in proj.buffers())
+    assert stored <= D + d  # a dense P would hold 10^10 floats
+    assert stored <= 10 * int(np.sqrt(D)) * int(np.sqrt(d)) * 2
+    z = torch.randn(d)
+    assert proj(z).shape == (D,)
+
+
+def test_projector_is_linear_with_unit_columns_and_seeded():
+    D, d = 300, 12
+    proj = KroneckerProjector(D, d, seed=4)
+    dense = torch.stack([proj(torch.eye(d)[k]) for k in range(d)], dim=1)  # D x d
+    z = torch.randn(d)
+    assert torch.allclose(proj(z), dense @ z, atol=1e-5)
+    norms = dense.norm(dim=0)
+    assert torch.all(norms <= 1 + 1e-5) and torch.all(norms > 0.9)  # unit before truncation to D rows
+    assert torch.equal(KroneckerProjector(D, d, seed=4)(z), proj(z))
+    assert not torch.equal(KroneckerProjector(D, d, seed=5)(z), proj(z))
+
+
+def test_subspace_model_starts_at_theta0_and_trains_only_z():
+    torch.manual_seed(0)
+    base = build_model(ModelConfig("cnn", width=4), (1, 8, 8), 10)
+    x = torch.randn(5, 1, 8, 8)
+    expected = base(x)
+    sub = SubspaceModel(base, d=20, seed=0)
+    assert torch.allclose(sub(x), expected, atol=1e-6)
+    assert [n for n, p in sub.named_parameters() if p.requires_grad] == ["z"]
+    sub.z.data.normal_()
+    assert torch.allclose(sub.materialize()(x), sub(x), atol=1e-5)
+
+
+def test_quantizer_snaps_to_levels_with_straight_through_gradient():
+    z = torch.randn(1000, requires_grad=True)
+    q = LevelQuantizer(z, levels=5)
+    out = q(z)
+    assert len(torch.unique(out.detach())) <= 5
+    out.sum().backward()
+    assert torch.allclose(z.grad, torch.ones_like(z))
+    assert q.codebook.grad is not None and q.codebook.grad.sum() == pytest.approx(1000)
+    idx, book = q.export(z)
+    assert book.dtype == torch.float16 and torch.all(book[1:] >= book[:-1])
+    assert torch.allclose(book.float()[idx], out.detach(), atol=1e-2)
