@@ -33,17 +33,17 @@ def _fail(message: str, code: int = 2) -> None:
 @app.command()
 def certify(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
-    model: str = typer.Option("cnn", help="mlp or cnn"),
-    width: int = typer.Option(16, help="hidden units (mlp) or first conv channels (cnn)"),
-    depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
     prior: str = typer.Option("data-independent", help="data-independent or data-dependent"),
-    prior_fraction: float = typer.Option(0.5, help="share of the training set that trains theta_0 (data-dependent prior)"),
-    dims: str = typer.Option("1000", help="grid of subspace dimensions d, comma-separated"),
-    levels: str = typer.Option("5,7", help="grid of quantization level counts L, comma-separated"),
-    epochs: float = typer.Option(4, help="subspace training epochs"),
-    lr: float = typer.Option(0.1, help="subspace training learning rate (Adam)"),
-    qat_epochs: float = typer.Option(1, help="quantization-aware training epochs"),
-    prior_epochs: float = typer.Option(4, help="theta_0 training epochs (data-dependent prior)"),
+    model: Optional[str] = typer.Option(None, help="mlp or cnn [default: the dataset's recipe]"),
+    width: Optional[int] = typer.Option(None, help="hidden units (mlp) or first conv channels (cnn)"),
+    depth: Optional[int] = typer.Option(None, help="hidden layers (mlp) or conv blocks (cnn)"),
+    prior_fraction: Optional[float] = typer.Option(None, help="share of the training set that trains theta_0 (data-dependent prior)"),
+    dims: Optional[str] = typer.Option(None, help="grid of subspace dimensions d, comma-separated"),
+    levels: Optional[str] = typer.Option(None, help="grid of quantization level counts L, comma-separated"),
+    epochs: Optional[float] = typer.Option(None, help="subspace training epochs"),
+    lr: Optional[float] = typer.Option(None, help="subspace training learning rate (Adam)"),
+    qat_epochs: Optional[float] = typer.Option(None, help="quantization-aware training epochs"),
+    prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
     delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
     seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
@@ -52,28 +52,36 @@ def certify(
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
 ) -> None:
-    """Train, compress and certify a classifier: an upper bound on its test error from training data alone."""
+    """Train, compress and certify a classifier: an upper bound on its test error from training data alone.
+
+    Unset options take the tuned recipe for the dataset and prior (genlab.certify.recipe).
+    """
     from dataclasses import replace
 
-    from genlab.certify import CertifyConfig
+    from genlab.certify import recipe
     from genlab.certify._builtin import certify_builtin
     from genlab.data import DatasetNotFoundError
     from genlab.models import ModelConfig
     from genlab.store import RunStore
     from genlab.train import TrainingDivergedError
 
+    def given(value, default):
+        return default if value is None else value
+
     try:
-        model_config = ModelConfig(model, width, depth)
-        defaults = CertifyConfig()
-        config = CertifyConfig(
-            subspace_dims=_ints(dims, "--dims"),
-            levels=_ints(levels, "--levels"),
+        if prior not in ("data-independent", "data-dependent"):
+            raise ValueError(f"prior must be one of data-independent, data-dependent, got {prior!r}")
+        base_model, base = recipe(dataset, prior)
+        model_config = ModelConfig(given(model, base_model.name), given(width, base_model.width), given(depth, base_model.depth), base_model.norm)
+        config = replace(
+            base,
+            subspace_dims=_ints(dims, "--dims") if dims else base.subspace_dims,
+            levels=_ints(levels, "--levels") if levels else base.levels,
             delta=delta,
-            prior=prior,
-            prior_fraction=prior_fraction,
-            train=replace(defaults.train, epochs=epochs, lr=lr, seed=seed),
-            qat=replace(defaults.qat, epochs=qat_epochs, seed=seed + 1),
-            prior_train=replace(defaults.prior_train, epochs=prior_epochs, seed=seed + 2),
+            prior_fraction=given(prior_fraction, base.prior_fraction),
+            train=replace(base.train, epochs=given(epochs, base.train.epochs), lr=given(lr, base.train.lr), seed=seed),
+            qat=replace(base.qat, epochs=given(qat_epochs, base.qat.epochs), seed=seed + 1),
+            prior_train=replace(base.prior_train, epochs=given(prior_epochs, base.prior_train.epochs), seed=seed + 2),
             seed=seed,
             device=device,
         )

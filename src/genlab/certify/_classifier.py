@@ -47,6 +47,8 @@ class CertifyConfig:
     Attributes:
         subspace_dims: grid of subspace dimensions d.
         levels: grid of quantization level counts L.
+        rate_weight: entropy-constrained assignment weight beta of the quantizer (0: nearest
+            level); see ``genlab.compress.LevelQuantizer``.
         delta: the bound holds with probability >= 1 - delta.
         prior: ``data-independent`` or ``data-dependent``.
         prior_fraction: share of the training set that trains theta_0 (data-dependent prior).
@@ -59,6 +61,7 @@ class CertifyConfig:
 
     subspace_dims: tuple[int, ...] = (1000,)
     levels: tuple[int, ...] = (5, 7)
+    rate_weight: float = 0.0
     delta: float = 0.05
     prior: str = "data-independent"
     prior_fraction: float = 0.5
@@ -79,6 +82,8 @@ class CertifyConfig:
             raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
         if not self.levels or any(int(L) < 2 for L in self.levels):
             raise ValueError(f"levels must be integers >= 2, got {self.levels}")
+        if not self.rate_weight >= 0:
+            raise ValueError(f"rate_weight must be >= 0, got {self.rate_weight}")
         if len(set(self.subspace_dims)) != len(self.subspace_dims) or len(set(self.levels)) != len(self.levels):
             raise ValueError("subspace_dims and levels must not repeat values (each grid point is paid for)")
 
@@ -133,6 +138,7 @@ class CertifyResult:
     quantization: dict
     wall_seconds: float
     environment: dict
+    config: dict
     run_id: str | None = None
 
     def to_dict(self) -> dict:
@@ -188,7 +194,7 @@ def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound,
     """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
     d = subspace.z.numel()
     model = copy.deepcopy(subspace)
-    model.quantizer = LevelQuantizer(model.z.detach(), levels).to(model.z.device)
+    model.quantizer = LevelQuantizer(model.z.detach(), levels, config.rate_weight).to(model.z.device)
     train(model, x, y, replace(config.qat, seed=config.seed + 1), device=config.device, run=run, tag=f"qat d={d} L={levels}", progress=progress)
     indices, codebook = model.quantizer.export(model.z)
     payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid))
@@ -265,7 +271,6 @@ def certify(
 
     candidates, payloads = [], []
     for d in config.subspace_dims:
-        torch.manual_seed(config.seed)
         subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0)
         train(subspace, x_fit, y_fit, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
         for L in config.levels:
@@ -324,5 +329,6 @@ def certify(
         quantization=chosen["quantization"],
         wall_seconds=time.time() - start,
         environment={"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(), "device": config.device, "threads": torch.get_num_threads()},
+        config=config.to_dict(),
         run_id=None if run is None else run.id,
     )
