@@ -130,3 +130,34 @@ def test_ctrl_c_marks_the_run_failed(tmp_path, monkeypatch):
     assert row["status"] == "failed" and "interrupted" in row["error"]
     folder = tmp_path / row["id"]
     assert not (folder / "result.json").exists() and not [p for p in folder.iterdir() if ".tmp-" in p.name]
+
+
+def test_an_interrupted_run_resumes_keeping_finished_grid_points(tmp_path, monkeypatch):
+    import genlab.certify._classifier as classifier
+    from genlab.store import RunStore
+
+    real, calls = classifier._candidate, []
+
+    def interrupt_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classifier, "_candidate", interrupt_second)
+    args = ["certify", "--dataset", "digits", "--width", "8", "--dims", "60", "--levels", "3,5", "--epochs", "4",
+            "--train-size", "600", "--quiet", "--out", str(tmp_path)]
+    assert runner.invoke(app, args).exit_code == 130
+    (row,) = RunStore(tmp_path).runs()
+    folder = tmp_path / row["id"]
+    first = (folder / "candidate-0.json").read_text()
+    assert not (folder / "candidate-1.json").exists()
+
+    monkeypatch.setattr(classifier, "_candidate", real)
+    result = runner.invoke(app, ["certify", "--resume", row["id"], "--quiet", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (row,) = RunStore(tmp_path).runs()
+    assert row["status"] == "complete"
+    assert (folder / "candidate-0.json").read_text() == first and (folder / "candidate-1.json").exists()
+    assert runner.invoke(app, ["verify", str(folder)]).exit_code == 0
+    assert "already complete" in runner.invoke(app, ["certify", "--resume", row["id"], "--out", str(tmp_path)]).output

@@ -51,6 +51,7 @@ def certify(
     test_size: Optional[int] = typer.Option(None, help="use only the first N test examples"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
+    resume: Optional[str] = typer.Option(None, help="finish an interrupted/failed run RUN_ID in --out with its own config (other flags ignored)"),
 ) -> None:
     """Train, compress and certify a classifier: an upper bound on its test error from training data alone.
 
@@ -58,8 +59,7 @@ def certify(
     """
     from dataclasses import replace
 
-    from genlab.certify import recipe
-    from genlab.certify._builtin import certify_builtin
+    from genlab.certify import certify_builtin, recipe, resume_certify
     from genlab.data import DatasetNotFoundError
     from genlab.models import ModelConfig
     from genlab.store import RunStore
@@ -94,13 +94,17 @@ def certify(
         _fail(str(e))
     store = RunStore(out)
     try:
-        result, run = certify_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, progress=not quiet)
-    except DatasetNotFoundError as e:
+        if resume:
+            result, run = resume_certify(store, resume, progress=not quiet)
+        else:
+            result, run = certify_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, progress=not quiet)
+    except (DatasetNotFoundError, FileNotFoundError) as e:
         _fail(str(e))
     except (ValueError, TrainingDivergedError) as e:
-        _fail(f"{e} (the run is marked failed in {out})")
+        _fail(f"{e} (`genlab runs --out {out}` shows the run store)")
     except KeyboardInterrupt:
-        console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}; nothing half-written was kept")
+        console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}; finished grid points are kept: "
+                      f"`genlab certify --resume <run id> --out {out}` completes it")
         raise typer.Exit(130)
     console.print(f"[bold green]certificate[/] {result}")
     for name, base in result.baselines.items():

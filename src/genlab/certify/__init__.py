@@ -7,10 +7,10 @@ The package is itself callable, so ``genlab.certify(...)`` (the entry point user
 import sys
 import types
 
-from genlab.certify._builtin import Check, VerifyReport, certify_builtin, recipe, verify
+from genlab.certify._builtin import Check, VerifyReport, certify_builtin, recipe, resume_certify, verify
 from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
 
-__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "certify", "certify_builtin", "recipe", "decode_model", "split_prior_bound", "verify"]
+__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "certify", "certify_builtin", "recipe", "resume_certify", "decode_model", "split_prior_bound", "verify"]
 
 
 class _CallableModule(types.ModuleType):

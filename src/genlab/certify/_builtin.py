@@ -62,12 +62,27 @@ def certify_builtin(
     report: bool = True,
 ) -> tuple[CertifyResult, Run]:
     """Certify a built-in model on a built-in dataset; the run folder holds everything verify needs."""
-    ds = _builtin_data(dataset, train_size, test_size)
     run_config = {"kind": "certify", "dataset": dataset, "train_size": train_size, "test_size": test_size, "model": model.to_dict(), "certify": config.to_dict()}
-    with store.start_run(f"certify-{dataset}", run_config) as run:
+    ds = _builtin_data(dataset, train_size, test_size)
+    return _certify_in_run(ds, run_config, store.start_run(f"certify-{dataset}", run_config), progress, report)
+
+
+def resume_certify(store: RunStore, run_id: str, *, progress: bool = True, report: bool = True) -> tuple[CertifyResult, Run]:
+    """Finish an interrupted or failed certify run from its folder: finished grid points (and a
+    trained data-dependent theta_0) are kept, the rest is computed."""
+    run = store.resume_run(run_id)
+    run_config = run.config
+    ds = _builtin_data(run_config["dataset"], run_config.get("train_size"), run_config.get("test_size"))
+    return _certify_in_run(ds, run_config, run, progress, report)
+
+
+def _certify_in_run(ds, run_config: dict, run: Run, progress: bool, report: bool) -> tuple[CertifyResult, Run]:
+    model = ModelConfig(**run_config["model"])
+    config = CertifyConfig.from_dict(run_config["certify"])
+    with run:
         base = _initial_model(model, ds, config.seed)
-        result = certify(base, (ds.x_train, ds.y_train), (ds.x_test, ds.y_test), config, dataset_name=dataset, model_name=model.name, run=run, progress=progress)
-        summary = {"dataset": dataset, "model": model.name, "prior": config.prior, "error_bound": result.error_bound, "test_error": result.test_error, "bits": result.bits_total}
+        result = certify(base, (ds.x_train, ds.y_train), (ds.x_test, ds.y_test), config, dataset_name=ds.name, model_name=model.name, run=run, progress=progress)
+        summary = {"dataset": ds.name, "model": model.name, "prior": config.prior, "error_bound": result.error_bound, "test_error": result.test_error, "bits": result.bits_total}
         run.complete(result.to_dict(), summary)
     if report:
         from genlab.report import write_certificate_report

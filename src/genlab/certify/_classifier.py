@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import math
 import platform
 import time
@@ -31,8 +32,9 @@ import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.compress import LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
+from genlab.compress import LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
+from genlab.store import write_json
 from genlab.train import TrainConfig, error_count, train
 
 PRIORS = ("data-independent", "data-dependent")
@@ -224,6 +226,19 @@ def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound,
     return info, payload
 
 
+def _saved_candidates(run) -> dict[int, tuple[dict, bytes]]:
+    """Grid points an interrupted run already finished (empty for a new run)."""
+    if run is None:
+        return {}
+    saved = {}
+    for path in run.folder.glob("candidate-*.json"):
+        choice = int(path.stem.split("-")[1])
+        code = run.folder / f"candidate-{choice}.code"
+        if code.exists():
+            saved[choice] = (json.loads(path.read_text()), code.read_bytes())
+    return saved
+
+
 def certify(
     model: nn.Module,
     train_data,
@@ -252,12 +267,16 @@ def certify(
     base = copy.deepcopy(model).cpu()
     num_parameters = count_parameters(base)
 
+    saved = _saved_candidates(run)
     if config.prior == "data-dependent":
         prior_idx, bound_idx = split_prior_bound(len(y), config.prior_fraction, config.seed)
         prior_model = copy.deepcopy(base)
-        train(prior_model, x[prior_idx], y[prior_idx], config.prior_train, device=config.device, run=run, tag="prior theta_0", progress=progress)
-        prior_model.cpu()
-        theta0 = flatten_parameters(prior_model)
+        if run is not None and (run.folder / "theta0.safetensors").exists():  # resuming: theta_0 is done
+            theta0 = run.load_tensors("theta0")["theta0"]
+            assign_parameters(prior_model, theta0)
+        else:
+            train(prior_model, x[prior_idx], y[prior_idx], config.prior_train, device=config.device, run=run, tag="prior theta_0", progress=progress)
+            theta0 = flatten_parameters(prior_model.cpu())
         x_fit, y_fit = x[bound_idx], y[bound_idx]
         prior_errors = error_count(prior_model, x_fit, y_fit, config.device)
         prior_test_errors = None if x_test is None else error_count(prior_model, x_test, y_test, config.device)
@@ -271,15 +290,22 @@ def certify(
 
     candidates, payloads = [], []
     for d in config.subspace_dims:
-        subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0)
-        train(subspace, x_fit, y_fit, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
+        todo = [int(L) for L in config.levels if config.grid.index((int(d), int(L))) not in saved]
+        if todo:
+            subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0)
+            train(subspace, x_fit, y_fit, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
         for L in config.levels:
             choice = config.grid.index((int(d), int(L)))
-            info, payload = _candidate(subspace, int(L), choice, x_fit, y_fit, x_fit, y_fit, x_test, y_test, base, theta0, config, run, progress)
+            if choice in saved:
+                info, payload = saved[choice]
+            else:
+                info, payload = _candidate(subspace, int(L), choice, x_fit, y_fit, x_fit, y_fit, x_test, y_test, base, theta0, config, run, progress)
+                if run is not None:  # a finished grid point survives a crash: --resume skips it
+                    run.save_bytes(f"candidate-{choice}.code", payload)
+                    write_json(run.folder / f"candidate-{choice}.json", info)
+                    run.log_metrics({"tag": "candidate", **{k: v for k, v in info.items() if k != "quantization"}})
             candidates.append(info)
             payloads.append(payload)
-            if run is not None:
-                run.log_metrics({"tag": "candidate", **{k: v for k, v in info.items() if k != "quantization"}})
 
     best = min(range(len(candidates)), key=lambda i: candidates[i]["error_bound"])
     chosen, payload = candidates[best], payloads[best]

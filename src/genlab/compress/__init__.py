@@ -7,13 +7,14 @@ turn the level indices, codebook and grid choice into a code file and back.
 
 from genlab.compress._coding import QuantizedCode, decode, empirical_entropy_bits, encode
 from genlab.compress._quantize import LevelQuantizer
-from genlab.compress._subspace import KroneckerProjector, SubspaceModel, flatten_parameters
+from genlab.compress._subspace import KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters
 
 __all__ = [
     "KroneckerProjector",
     "LevelQuantizer",
     "QuantizedCode",
     "SubspaceModel",
+    "assign_parameters",
     "decode",
     "empirical_entropy_bits",
     "encode",

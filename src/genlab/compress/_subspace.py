@@ -60,6 +60,18 @@ def flatten_parameters(model: nn.Module) -> torch.Tensor:
     return torch.cat([p.detach().reshape(-1).float() for p in model.parameters()])
 
 
+@torch.no_grad()
+def assign_parameters(model: nn.Module, flat: torch.Tensor) -> nn.Module:
+    """Copy a flat vector (as made by :func:`flatten_parameters`) into ``model``'s parameters."""
+    i = 0
+    for p in model.parameters():
+        p.copy_(flat[i : i + p.numel()].view_as(p))
+        i += p.numel()
+    if i != flat.numel():
+        raise ValueError(f"flat vector has {flat.numel()} values, the model {i} parameters")
+    return model
+
+
 class SubspaceModel(nn.Module):
     """Wraps ``base`` so that its parameters are theta_0 + P q(z): only z (d numbers, and a
     quantizer's codebook when one is attached) is trained.
@@ -107,7 +119,4 @@ class SubspaceModel(nn.Module):
             z = self.z if self.quantizer is None else self.quantizer(self.z)
         cpu = copy.deepcopy(self).cpu()
         theta = cpu.theta0 + cpu.projector(z.detach().float().cpu())
-        model = cpu.base
-        for p, (name, value) in zip(model.parameters(), cpu._params(theta).items()):
-            p.copy_(value)
-        return model.requires_grad_(False).eval()
+        return assign_parameters(cpu.base, theta).requires_grad_(False).eval()

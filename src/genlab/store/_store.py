@@ -81,6 +81,15 @@ class RunStore:
         self._execute("INSERT INTO runs (id, kind, status, created) VALUES (?, ?, 'running', ?)", (run_id, kind, time.time()))
         return Run(self, run_id, folder)
 
+    def resume_run(self, run_id: str) -> "Run":
+        """Reopen a failed or interrupted run so that a study can finish it (it keeps its files)."""
+        run = self.get(run_id)
+        if run.status == "complete":
+            raise ValueError(f"run {run_id} is already complete; nothing to resume")
+        self._execute("UPDATE runs SET status = 'running', finished = NULL, error = NULL WHERE id = ?", (run_id,))
+        (run.folder / "error.json").unlink(missing_ok=True)
+        return run
+
     def runs(self) -> list[dict]:
         """All runs, newest first, as dicts with id, kind, status, created, finished, summary."""
         if not (self.root / "index.sqlite").exists():
