@@ -82,10 +82,13 @@ def markdown(rows: list[dict], header: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", help="datasets and/or priors to run (default: all six cases)")
+    parser.add_argument("--only", nargs="*", help="datasets and/or priors to run, e.g. --only mnist data-dependent (default: all six cases)")
     parser.add_argument("--store", default=str(ROOT / "runs" / "bench"), help="run store for the benchmark runs")
     args = parser.parse_args()
-    cases = [c for c in CASES if not args.only or (c[0] in args.only or c[1] in args.only)]
+    only = set(args.only or [])
+    datasets = {c[0] for c in CASES} & only or {c[0] for c in CASES}
+    priors = {c[1] for c in CASES} & only or {c[1] for c in CASES}
+    cases = [c for c in CASES if c[0] in datasets and c[1] in priors]
     store = RunStore(args.store)
     previous = {}
     path_json = RESULTS / "certify.json"

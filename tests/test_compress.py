@@ -90,3 +90,23 @@ def test_quantizer_snaps_to_levels_with_straight_through_gradient():
     idx, book = q.export(z)
     assert book.dtype == torch.float16 and torch.all(book[1:] >= book[:-1])
     assert torch.allclose(book.float()[idx], out.detach(), atol=1e-2)
+
+
+def test_incremental_quantization_freezes_the_nearest_coordinates_first():
+    torch.manual_seed(0)
+    z = torch.randn(400, requires_grad=True)
+    q = LevelQuantizer(z, levels=3)
+    error = (z.detach() - q.codebook.detach()[q.indices(z)]).abs()
+    q.freeze(z, 0.5)
+    assert int(q.frozen.sum()) == 200
+    assert error[q.frozen].max() <= error[~q.frozen].min()  # the nearest half went first
+    out = q(z)
+    out.sum().backward()
+    assert torch.all(z.grad[q.frozen] == 0) and torch.all(z.grad[~q.frozen] == 1)
+    fixed = q.indices(z)[q.frozen].clone()
+    with torch.no_grad():
+        z += 5.0  # free coordinates move; frozen ones keep their level
+    assert torch.equal(q.indices(z)[q.frozen], fixed)
+    q.freeze(z, 1.0)
+    assert bool(q.frozen.all())
+    assert len(torch.unique(q(z).detach())) <= 3

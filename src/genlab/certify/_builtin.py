@@ -28,7 +28,8 @@ def recipe(dataset: str, prior: str = "data-independent") -> tuple[ModelConfig, 
     CLI's flags override any field.
     """
     model = ModelConfig("cnn", width=16, depth=2)
-    config = CertifyConfig(prior=prior)
+    config = CertifyConfig(prior=prior, subspace_dims=(1000,), levels=(3, 4, 5))
+    config = replace(config, train=replace(config.train, epochs=6), qat=replace(config.qat, epochs=2))
     if prior == "data-dependent":
         model = ModelConfig("cnn", width=32, depth=2)
         config = replace(config, subspace_dims=(20, 100), levels=(3,), train=replace(config.train, epochs=1, lr=0.03))

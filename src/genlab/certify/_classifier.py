@@ -49,8 +49,9 @@ class CertifyConfig:
     Attributes:
         subspace_dims: grid of subspace dimensions d.
         levels: grid of quantization level counts L.
-        rate_weight: entropy-constrained assignment weight beta of the quantizer (0: nearest
-            level); see ``genlab.compress.LevelQuantizer``.
+        quantization_stages: incremental quantization: the shares of z frozen at their level
+            before each of the QAT stages (the QAT epochs are split evenly); ``()`` for plain
+            straight-through QAT of all coordinates at once.
         delta: the bound holds with probability >= 1 - delta.
         prior: ``data-independent`` or ``data-dependent``.
         prior_fraction: share of the training set that trains theta_0 (data-dependent prior).
@@ -63,7 +64,7 @@ class CertifyConfig:
 
     subspace_dims: tuple[int, ...] = (1000,)
     levels: tuple[int, ...] = (5, 7)
-    rate_weight: float = 0.0
+    quantization_stages: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
     delta: float = 0.05
     prior: str = "data-independent"
     prior_fraction: float = 0.5
@@ -84,8 +85,8 @@ class CertifyConfig:
             raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
         if not self.levels or any(int(L) < 2 for L in self.levels):
             raise ValueError(f"levels must be integers >= 2, got {self.levels}")
-        if not self.rate_weight >= 0:
-            raise ValueError(f"rate_weight must be >= 0, got {self.rate_weight}")
+        if any(not 0 < f <= 1 for f in self.quantization_stages) or list(self.quantization_stages) != sorted(self.quantization_stages):
+            raise ValueError(f"quantization_stages must be increasing shares in (0, 1], got {self.quantization_stages}")
         if len(set(self.subspace_dims)) != len(self.subspace_dims) or len(set(self.levels)) != len(self.levels):
             raise ValueError("subspace_dims and levels must not repeat values (each grid point is paid for)")
 
@@ -103,7 +104,7 @@ class CertifyConfig:
         for key in ("train", "qat", "prior_train"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
-        for key in ("subspace_dims", "levels"):
+        for key in ("subspace_dims", "levels", "quantization_stages"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)
@@ -196,8 +197,12 @@ def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound,
     """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
     d = subspace.z.numel()
     model = copy.deepcopy(subspace)
-    model.quantizer = LevelQuantizer(model.z.detach(), levels, config.rate_weight).to(model.z.device)
-    train(model, x, y, replace(config.qat, seed=config.seed + 1), device=config.device, run=run, tag=f"qat d={d} L={levels}", progress=progress)
+    model.quantizer = LevelQuantizer(model.z.detach(), levels)
+    stages = config.quantization_stages or (0.0,)
+    for stage, fraction in enumerate(stages):
+        model.quantizer.freeze(model.z, fraction)
+        qat = replace(config.qat, epochs=config.qat.epochs / len(stages), seed=config.qat.seed + stage)
+        train(model, x, y, qat, device=config.device, run=run, tag=f"qat d={d} L={levels} frozen {fraction:.0%}", progress=progress)
     indices, codebook = model.quantizer.export(model.z)
     payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid))
     decoded, code = decode_model(payload, base, theta0, config)

@@ -1,13 +1,11 @@
-"""Quantization-aware training onto L learned levels (Lotfi et al. 2022, Sec. 4).
+"""Quantization-aware training onto L learned levels (Lotfi et al. 2022, Sec. 4), optionally
+incremental (Zhou et al. 2017, "Incremental Network Quantization").
 
-Each coordinate of z is replaced by a level; the levels (the codebook) are trained and z gets the
-straight-through gradient. With ``rate_weight`` = 0 the level is the nearest one. With
-``rate_weight`` = beta > 0 the assignment is entropy-constrained scalar quantization (Chou,
-Lookabaugh & Gray 1989, "Entropy-constrained vector quantization"): coordinate i takes
-argmin_k (z_i - c_k)^2 / var(z) + beta * l_k, where l_k = -log2 p_k is the code length of level k
-under the current level frequencies p, so frequent levels win close calls and the arithmetic
-code shrinks; training then adapts the rest of z to the snapped values. The codebook is stored as float16 in the code, so the
-decoded values are ``codebook.half().float()[indices]``.
+Each coordinate of z is replaced by its nearest level; the levels (the codebook) are trained and
+the free coordinates of z get the straight-through gradient. Incremental quantization freezes a
+growing share of the coordinates at their level (those closest to a level first) while the rest,
+still continuous, retrain to compensate; at 100% every coordinate is quantized. The codebook is
+stored as float16 in the code, so the decoded values are ``codebook.half().float()[indices]``.
 """
 
 from __future__ import annotations
@@ -30,39 +28,42 @@ def _kmeans_1d(values: torch.Tensor, levels: int, iterations: int = 30) -> torch
 
 
 class LevelQuantizer(nn.Module):
-    """z -> codebook[argmin_k |z - codebook_k|] with a straight-through gradient to z.
+    """z -> codebook[index(z)]: frozen coordinates keep their fixed index, free ones take the
+    nearest level with a straight-through gradient to z.
 
     Args:
         init_values: the values to be quantized; the codebook starts at their 1-D k-means.
         levels: L, the number of levels.
     """
 
-    def __init__(self, init_values: torch.Tensor, levels: int, rate_weight: float = 0.0):
+    def __init__(self, init_values: torch.Tensor, levels: int):
         super().__init__()
         if levels < 2:
             raise ValueError(f"need at least 2 quantization levels, got {levels}")
-        if rate_weight < 0:
-            raise ValueError(f"rate_weight must be >= 0, got {rate_weight}")
         self.levels = levels
-        self.rate_weight = rate_weight
         self.codebook = nn.Parameter(_kmeans_1d(init_values, levels))
+        n = init_values.numel()
+        self.register_buffer("frozen", torch.zeros(n, dtype=torch.bool, device=init_values.device))
+        self.register_buffer("frozen_indices", torch.zeros(n, dtype=torch.long, device=init_values.device))
 
-    def indices(self, z: torch.Tensor, iterations: int = 3) -> torch.Tensor:
-        z = z.detach()
-        distortion = (z[:, None] - self.codebook.detach()[None, :]) ** 2
-        idx = distortion.argmin(1)
-        if self.rate_weight == 0:
-            return idx
-        distortion = distortion / z.var().clamp_min(1e-12)
-        for _ in range(iterations):  # fixed point: code lengths from the current assignment
-            counts = torch.bincount(idx, minlength=self.levels).float()
-            lengths = -torch.log2((counts + 0.5) / (counts.sum() + 0.5 * self.levels))
-            idx = (distortion + self.rate_weight * lengths[None, :]).argmin(1)
-        return idx
+    def indices(self, z: torch.Tensor) -> torch.Tensor:
+        nearest = (z.detach()[:, None] - self.codebook.detach()[None, :]).abs().argmin(1)
+        return torch.where(self.frozen, self.frozen_indices, nearest)
+
+    @torch.no_grad()
+    def freeze(self, z: torch.Tensor, fraction: float) -> None:
+        """Fix the index of the ``fraction`` of coordinates nearest to their level (already frozen
+        ones stay frozen)."""
+        idx = self.indices(z)
+        error = (z.detach() - self.codebook[idx]).abs()
+        error[self.frozen] = -1.0
+        chosen = torch.argsort(error)[: round(fraction * z.numel())]
+        self.frozen_indices[chosen] = idx[chosen]
+        self.frozen[chosen] = True
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         q = self.codebook[self.indices(z)]
-        return q + (z - z.detach())
+        return torch.where(self.frozen, q, q + (z - z.detach()))
 
     def export(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(indices, float16 codebook sorted ascending) as stored in a code."""
