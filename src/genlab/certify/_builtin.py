@@ -18,7 +18,7 @@ from genlab.certify._classifier import CODE_FILE, CertifyConfig, CertifyResult, 
 from genlab.data import load_dataset
 from genlab.models import ModelConfig, build_model
 from genlab.store import Run, RunStore
-from genlab.train import error_count
+from genlab.train import TrainConfig, error_count
 
 
 def recipe(dataset: str, prior: str = "data-independent") -> tuple[ModelConfig, CertifyConfig]:
@@ -27,12 +27,24 @@ def recipe(dataset: str, prior: str = "data-independent") -> tuple[ModelConfig, 
     These choices were fixed by the developers before a certificate is computed with them; the
     CLI's flags override any field.
     """
+    inq = (0.3, 0.6, 0.8, 0.9, 0.95, 1.0)
     model = ModelConfig("cnn", width=16, depth=2)
-    config = CertifyConfig(prior=prior, subspace_dims=(1000,), levels=(3, 4, 5))
-    config = replace(config, train=replace(config.train, epochs=6), qat=replace(config.qat, epochs=2))
+    config = CertifyConfig(
+        prior=prior,
+        subspace_dims=(1500,) if dataset == "mnist" else (1000,),
+        levels=(4, 5),
+        quantization_stages=inq,
+        train=TrainConfig(epochs=12, lr=0.05, batch_size=256),
+        qat=TrainConfig(epochs=8, lr=0.01, batch_size=256),
+    )
     if prior == "data-dependent":
         model = ModelConfig("cnn", width=32, depth=2)
-        config = replace(config, subspace_dims=(20, 100), levels=(3,), train=replace(config.train, epochs=1, lr=0.03))
+        config = replace(config, subspace_dims=(20, 100), levels=(3,), train=TrainConfig(epochs=2, lr=0.03, batch_size=256),
+                         qat=TrainConfig(epochs=2, lr=0.01, batch_size=256), prior_train=TrainConfig(epochs=8, lr=2e-3, batch_size=128))
+    if dataset in ("mnist1d", "digits"):  # a few thousand examples: more passes, smaller subspaces
+        small = dict(train=replace(config.train, epochs=60, batch_size=128), qat=replace(config.qat, epochs=30, batch_size=128),
+                     prior_train=replace(config.prior_train, epochs=60))
+        config = replace(config, subspace_dims=(100, 300) if prior == "data-independent" else (10, 50), **small)
     return model, config
 
 

@@ -15,7 +15,9 @@ Two priors:
   first part (``prior_fraction``) and the bound is computed on the rest only, so n shrinks to
   n_bound. theta_0 is part of the prior (it does not depend on the bound's examples) and is stored
   with the certificate; the zero-extra-bits baseline (theta_0 itself, bounded on the same
-  examples) is reported beside it.
+  examples) is reported beside it. The posterior (theta_0 + P z) is trained on the whole training
+  set: the Occam bound holds for every code word at once, so the chosen model may depend on any
+  data; only the prior (theta_0, P, the grid) must not depend on the bound's examples.
 """
 
 from __future__ import annotations
@@ -298,13 +300,13 @@ def certify(
         todo = [int(L) for L in config.levels if config.grid.index((int(d), int(L))) not in saved]
         if todo:
             subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0)
-            train(subspace, x_fit, y_fit, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
+            train(subspace, x, y, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
         for L in config.levels:
             choice = config.grid.index((int(d), int(L)))
             if choice in saved:
                 info, payload = saved[choice]
             else:
-                info, payload = _candidate(subspace, int(L), choice, x_fit, y_fit, x_fit, y_fit, x_test, y_test, base, theta0, config, run, progress)
+                info, payload = _candidate(subspace, int(L), choice, x, y, x_fit, y_fit, x_test, y_test, base, theta0, config, run, progress)
                 if run is not None:  # a finished grid point survives a crash: --resume skips it
                     run.save_bytes(f"candidate-{choice}.code", payload)
                     write_json(run.folder / f"candidate-{choice}.json", info)

@@ -79,7 +79,9 @@ def _lr_factor(step: int, total: int, schedule: str) -> float:
 
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, device: str | torch.device = "cpu", batch_size: int = 2048) -> torch.Tensor:
-    """Predicted class of each row of ``x`` (on the CPU), evaluated in batches on ``device``."""
+    """Predicted class of each row of ``x`` (on the CPU), evaluated in batches on ``device``
+    (the model is moved there)."""
+    model.to(device)
     was_training = model.training
     model.eval()
     out = torch.cat([model(x[i : i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
