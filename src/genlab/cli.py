@@ -142,7 +142,10 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
     if not folder.is_dir():
         _fail(f"{folder} is not a run folder; `genlab runs` lists the runs")
-    report = verify_run(folder)
+    try:
+        report = verify_run(folder)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(str(e))
     table = Table(title=f"verify {folder}")
     table.add_column("check")
     table.add_column("result")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +15,8 @@ from safetensors.torch import load_file
 from torch import nn
 
 from genlab import bounds
-from genlab.certify._classifier import CODE_FILE, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
+from genlab.certify._classifier import CODE_FILE, as_tensors, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
+from genlab.compress import flatten_parameters
 from genlab.data import load_dataset
 from genlab.models import ModelConfig, build_model
 from genlab.store import Run, RunStore
@@ -126,10 +128,6 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
     model (from the code bits alone plus theta_0, the public grid and seed), its error counts on
     the named data, and the bound from the recorded fields. For a custom model or data, pass them
     (the architecture, and the same (x, y) data the certificate was made on)."""
-    import json
-
-    from genlab.certify._classifier import as_tensors
-
     folder = Path(folder)
     checks: list[Check] = []
 
@@ -151,6 +149,11 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
 
     # Data and architecture.
     if model is None:
+        if run_config.get("kind") != "certify":
+            raise ValueError(
+                f"{folder} was certified through the Python API with a custom model and data; verify it from Python: "
+                "genlab.verify(folder, model=<the architecture>, train_data=(x, y), test_data=(x_test, y_test))"
+            )
         ds = _builtin_data(run_config["dataset"], run_config.get("train_size"), run_config.get("test_size"))
         model = _initial_model(ModelConfig(**run_config["model"]), ds, config.seed)
         x, y, x_test, y_test = ds.x_train, ds.y_train, ds.x_test, ds.y_test
@@ -161,8 +164,6 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
         x_test, y_test = as_tensors(test_data, "test_data") if test_data is not None else (None, None)
     theta0 = load_file(str(folder / "theta0.safetensors"))["theta0"]
     if config.prior == "data-independent":
-        from genlab.compress import flatten_parameters
-
         seeded = flatten_parameters(model)
         check("theta_0 is the seeded initialisation", torch.equal(seeded, theta0), f"seed {config.seed}, {theta0.numel()} parameters")
     else:
