@@ -79,3 +79,11 @@ def test_no_metrics_and_no_prior(tmp_path):
     assert "held-out" not in page
     assert page.startswith("<!DOCTYPE html>")
     assert "This certificate clearly beats its baseline" in page  # 0.2417 < random guessing 0.9
+
+
+def test_a_bound_just_under_its_baseline_is_called_narrow():
+    from genlab.report import render_certificate_report
+
+    result = {"dataset": "digits", "model": "cnn", "error_bound": 0.8899, "baselines": {"random_guess_error": 0.9}}
+    page = render_certificate_report(result, {}, [])
+    assert "beats its baseline only narrowly" in page and "clearly" not in page

@@ -55,6 +55,9 @@ def _img(fig) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
+NARROW_MARGIN = 0.9  # a bound within 10% of its baseline is not called a clear win
+
+
 def _verdict(result: dict) -> tuple[str, bool]:
     """The first line: does error_bound beat the best baseline bound under the same delta?"""
     bound = result["error_bound"]
@@ -68,8 +71,11 @@ def _verdict(result: dict) -> tuple[str, bool]:
     name, best = min(candidates, key=lambda c: c[1])
     if bound >= 1:
         return f"This certificate is vacuous and does NOT beat its baseline: its error bound {_fmt(bound)} is &ge; 1, so it says nothing about the model.", False
-    if bound < best:
+    if bound < NARROW_MARGIN * best:
         return f"This certificate clearly beats its baseline: error bound {_fmt(bound)} &lt; {_fmt(best)} for {html.escape(name)}.", True
+    if bound < best:
+        return (f"This certificate beats its baseline only narrowly (by less than {1 - NARROW_MARGIN:.0%}): "
+                f"error bound {_fmt(bound)} &lt; {_fmt(best)} for {html.escape(name)}.", False)
     return f"This certificate does NOT beat its baseline: error bound {_fmt(bound)} &ge; {_fmt(best)} for {html.escape(name)}.", False
 
 
