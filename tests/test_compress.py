@@ -110,3 +110,21 @@ def test_incremental_quantization_freezes_the_nearest_coordinates_first():
     q.freeze(z, 1.0)
     assert bool(q.frozen.all())
     assert len(torch.unique(q(z).detach())) <= 3
+
+
+def test_decoded_model_predicts_exactly_like_the_quantized_one():
+    from genlab.certify import CertifyConfig, decode_model
+
+    torch.manual_seed(0)
+    base = build_model(ModelConfig("cnn", width=4), (1, 8, 8), 10)
+    config = CertifyConfig(subspace_dims=(30, 60), levels=(3, 5))
+    sub = SubspaceModel(base, d=60, seed=config.seed)
+    sub.z.data.normal_(std=3.0)
+    sub.quantizer = LevelQuantizer(sub.z, levels=5)
+    indices, codebook = sub.quantizer.export(sub.z)
+    payload, _ = encode(QuantizedCode(config.grid.index((60, 5)), indices.numpy(), codebook.numpy()), len(config.grid))
+    decoded, code = decode_model(payload, base, sub.theta0, config)
+    x = torch.randn(500, 1, 8, 8)
+    expected = sub.materialize(codebook.float()[indices])(x)
+    assert torch.equal(decoded(x), expected)  # bit-identical logits, hence identical predictions
+    assert (decoded(x).argmax(1) == expected.argmax(1)).all() and code.choice == config.grid.index((60, 5))
