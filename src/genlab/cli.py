@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
@@ -106,11 +107,16 @@ def certify(
         console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}; finished grid points are kept: "
                       f"`genlab certify --resume <run id> --out {out}` completes it")
         raise typer.Exit(130)
-    console.print(f"[bold green]certificate[/] {result}")
-    for name, base in result.baselines.items():
-        if isinstance(base, dict) and "error_bound" in base:
-            console.print(f"  baseline {name}: error bound {base['error_bound']:.4f} ({base.get('bits_total')} bits)")
+    console.print(f"[bold green]certificate[/] {escape(str(result))}")
+    if result.grid_size > 1:
+        small = result.baselines["smallest_grid_point"]
+        console.print(f"  smallest grid point (d={small['subspace_dim']}, L={small['levels']}): error bound {small['error_bound']:.4f} ({small['bits_total']} bits)")
     console.print(f"  random guessing: error {result.baselines['random_guess_error']:.4f}")
+    alone = result.baselines.get("prior_only")
+    if alone is not None:
+        beats = result.error_bound < alone["error_bound"]
+        console.print(f"  theta_0 alone (zero extra bits): error bound {alone['error_bound']:.4f}, test error {alone['test_error']:.4f}"
+                      + ("" if beats else " [bold yellow]-- the certificate does NOT beat it[/]"))
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'}; check it: genlab verify {run.folder})")
 
 
