@@ -87,3 +87,17 @@ def test_a_bound_just_under_its_baseline_is_called_narrow():
     result = {"dataset": "digits", "model": "cnn", "error_bound": 0.8899, "baselines": {"random_guess_error": 0.9}}
     page = render_certificate_report(result, {}, [])
     assert "beats its baseline only narrowly" in page and "clearly" not in page
+
+
+def test_incremental_qat_stages_are_one_phase_laid_end_to_end():
+    from genlab.report._certificate import _training_phases
+
+    metrics = [
+        {"tag": "subspace d=100", "epoch": 1.0, "loss": 1.0, "train_acc": 0.5},
+        {"tag": "qat d=100 L=3 frozen 50%", "epoch": 0.5, "loss": 0.9, "train_acc": 0.6},
+        {"tag": "qat d=100 L=3 frozen 100%", "epoch": 0.5, "loss": 0.8, "train_acc": 0.7},
+        {"tag": "candidate", "error_bound": 0.3},
+    ]
+    phases = _training_phases(metrics)
+    assert list(phases) == ["subspace d=100", "qat d=100 L=3"]
+    assert [p[0] for p in phases["qat d=100 L=3"]] == [0.5, 1.0]

@@ -168,21 +168,37 @@ def _grid(result: dict) -> str:
     return _table(keys + [""], rows, classes)
 
 
-def _curves(metrics: list[dict], Figure) -> str:
-    by_tag: dict[str, list[dict]] = {}
+def _training_phases(metrics: list[dict]) -> dict[str, list[tuple[float, float, float]]]:
+    """(epoch, loss, train_acc) points per training phase. The stages of one incremental QAT
+    ("qat d=1000 L=5 frozen 30%", "... frozen 60%", ...) are one phase, laid end to end."""
+    phases: dict[str, list[tuple[float, float, float]]] = {}
+    offset: dict[str, float] = {}
+    stage: dict[str, str] = {}
     for m in metrics:
-        if m.get("tag") != "candidate" and all(isinstance(m.get(k), (int, float)) for k in ("epoch", "loss", "train_acc")):
-            by_tag.setdefault(str(m.get("tag")), []).append(m)
-    if not by_tag:
+        tag = str(m.get("tag"))
+        if tag == "candidate" or not all(isinstance(m.get(k), (int, float)) for k in ("epoch", "loss", "train_acc")):
+            continue
+        phase = tag.split(" frozen ")[0]
+        points = phases.setdefault(phase, [])
+        if stage.get(phase, tag) != tag:  # a new stage starts where the last one ended
+            offset[phase] = points[-1][0]
+        stage[phase] = tag
+        points.append((offset.get(phase, 0.0) + m["epoch"], m["loss"], m["train_acc"]))
+    return phases
+
+
+def _curves(metrics: list[dict], Figure) -> str:
+    phases = _training_phases(metrics)
+    if not phases:
         return "<p>no training metrics recorded</p>"
     fig = Figure(figsize=(10, 3.6))
     loss_ax, acc_ax = fig.subplots(1, 2)
-    for tag, records in by_tag.items():
-        epochs = [r["epoch"] for r in records]
-        loss_ax.plot(epochs, [r["loss"] for r in records], marker=".", label=tag)
-        acc_ax.plot(epochs, [r["train_acc"] for r in records], marker=".", label=tag)
-    loss_ax.set(xlabel="epoch", ylabel="loss", title="training loss")
-    acc_ax.set(xlabel="epoch", ylabel="train accuracy", title="training accuracy")
+    for phase, points in phases.items():
+        epochs, losses, accs = zip(*points)
+        loss_ax.plot(epochs, losses, marker=".", label=phase)
+        acc_ax.plot(epochs, accs, marker=".", label=phase)
+    loss_ax.set(xlabel="epoch (of each phase)", ylabel="loss", title="training loss")
+    acc_ax.set(xlabel="epoch (of each phase)", ylabel="train accuracy", title="training accuracy")
     acc_ax.legend(fontsize=7)
     return _img(fig)
 
