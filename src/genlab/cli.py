@@ -70,8 +70,6 @@ def certify(
         return default if value is None else value
 
     try:
-        if prior not in ("data-independent", "data-dependent"):
-            raise ValueError(f"prior must be one of data-independent, data-dependent, got {prior!r}")
         base_model, base = recipe(dataset, prior)
         model_config = ModelConfig(given(model, base_model.name), given(width, base_model.width), given(depth, base_model.depth), base_model.norm)
         config = replace(
