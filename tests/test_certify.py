@@ -73,6 +73,7 @@ def test_data_dependent_prior_bounds_only_the_held_out_part(digits):
     (dict(levels=(1,)), "levels must be integers >= 2"),
     (dict(subspace_dims=(100, 100)), "must not repeat"),
     (dict(prior="learned"), "prior must be one of"),
+    (dict(projector="dense"), "projector must be one of kronecker, fastfood"),
 ])
 def test_bad_config_is_a_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):

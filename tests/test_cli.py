@@ -96,6 +96,7 @@ def test_verify_fails_on_an_edited_code_file(certified, tmp_path):
     (["--model", "resnet"], "unknown model"),
     (["--dims", "a,b"], "comma-separated integers"),
     (["--prior", "magic"], "prior must be one of"),
+    (["--projector", "dense"], "projector must be one of"),
 ])
 def test_bad_input_is_a_clear_error(tmp_path, args, message):
     result = runner.invoke(app, ["certify", "--dataset", "digits", "--quiet", "--out", str(tmp_path), *args])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from genlab.compress import KroneckerProjector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.compress import PROJECTORS, FastfoodProjector, KroneckerProjector, make_projector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
 from genlab.models import ModelConfig, build_model
 
 
@@ -47,24 +47,47 @@ def test_corrupted_code_is_rejected():
 
 def test_projector_memory_is_o_of_D_plus_d():
     D, d = 1_000_000, 10_000
-    proj = KroneckerProjector(D, d, seed=0)
-    stored = sum(b.numel() for b in proj.buffers())
+    z = torch.randn(d)
+    kron = KroneckerProjector(D, d, seed=0)
+    stored = sum(b.numel() for b in kron.buffers())
     assert stored <= D + d  # a dense P would hold 10^10 floats
     assert stored <= 10 * int(np.sqrt(D)) * int(np.sqrt(d)) * 2
-    z = torch.randn(d)
-    assert proj(z).shape == (D,)
+    assert kron(z).shape == (D,)
+    fastfood = FastfoodProjector(D, d, seed=0)
+    stored = sum(b.numel() for b in fastfood.buffers())
+    assert stored <= 3 * (D + 2 * d)  # signs, permutation, Gaussian diagonal: three numbers per row
+    assert fastfood(z).shape == (D,)
 
 
-def test_projector_is_linear_with_unit_columns_and_seeded():
+@pytest.mark.parametrize("kind", sorted(PROJECTORS))
+def test_projector_is_linear_with_unit_columns_and_seeded(kind):
     D, d = 300, 12
-    proj = KroneckerProjector(D, d, seed=4)
+    proj = make_projector(kind, D, d, seed=4)
     dense = torch.stack([proj(torch.eye(d)[k]) for k in range(d)], dim=1)  # D x d
     z = torch.randn(d)
     assert torch.allclose(proj(z), dense @ z, atol=1e-5)
     norms = dense.norm(dim=0)
     assert torch.all(norms <= 1 + 1e-5) and torch.all(norms > 0.9)  # unit before truncation to D rows
-    assert torch.equal(KroneckerProjector(D, d, seed=4)(z), proj(z))
-    assert not torch.equal(KroneckerProjector(D, d, seed=5)(z), proj(z))
+    assert torch.equal(make_projector(kind, D, d, seed=4)(z), proj(z))
+    assert not torch.equal(make_projector(kind, D, d, seed=5)(z), proj(z))
+
+
+def test_fastfood_columns_are_nearly_orthogonal_like_a_dense_gaussian():
+    D, d = 20_000, 256
+    gram = {}
+    for kind in PROJECTORS:
+        proj = make_projector(kind, D, d, seed=0)
+        dense = torch.stack([proj(torch.eye(d)[k]) for k in range(d)], dim=1)
+        gram[kind] = (dense.T @ dense - torch.diag(dense.norm(dim=0) ** 2)).abs().max().item()
+    gaussian = torch.randn(D, d, generator=torch.Generator().manual_seed(0)) / D**0.5
+    reference = (gaussian.T @ gaussian - torch.diag(gaussian.norm(dim=0) ** 2)).abs().max().item()
+    assert gram["fastfood"] < 2 * reference  # a Kronecker product's columns share factors: far larger overlaps
+    assert gram["kronecker"] > 3 * reference
+
+
+def test_unknown_projector_is_a_clear_error():
+    with pytest.raises(ValueError, match="kronecker"):
+        make_projector("dense", 10, 2)
 
 
 def test_subspace_model_starts_at_theta0_and_trains_only_z():

@@ -45,6 +45,7 @@ def certify(
     lr: Optional[float] = typer.Option(None, help="subspace training learning rate (Adam)"),
     qat_epochs: Optional[float] = typer.Option(None, help="quantization-aware training epochs"),
     prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
+    projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
     delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
     seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
@@ -82,6 +83,7 @@ def certify(
             qat=replace(base.qat, epochs=given(qat_epochs, base.qat.epochs), seed=seed + 1),
             prior_train=replace(base.prior_train, epochs=given(prior_epochs, base.prior_train.epochs), seed=seed + 2),
             seed=seed,
+            projector=given(projector, base.projector),
             device=device,
         )
         if device.startswith("cuda"):

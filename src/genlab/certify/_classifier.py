@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.compress import LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
+from genlab.compress import PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
 from genlab.store import write_json
 from genlab.train import TrainConfig, error_count, train
@@ -61,6 +61,8 @@ class CertifyConfig:
         qat: quantization-aware training (z and the codebook).
         prior_train: full-parameter training of theta_0 (data-dependent prior only).
         seed: seeds theta_0's initialisation, the projection and the prior/bound split.
+        projector: structure of the random projection P, ``kronecker`` or ``fastfood``
+            (genlab.compress.PROJECTORS).
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
     """
 
@@ -74,9 +76,12 @@ class CertifyConfig:
     qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=1, lr=0.01, batch_size=256))
     prior_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=2e-3, batch_size=128))
     seed: int = 0
+    projector: str = "kronecker"
     device: str = "cpu"
 
     def __post_init__(self) -> None:
+        if self.projector not in PROJECTORS:
+            raise ValueError(f"projector must be one of {', '.join(PROJECTORS)}, got {self.projector!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
         if self.prior not in PRIORS:
@@ -191,7 +196,7 @@ def decode_model(payload: bytes, base: nn.Module, theta0: torch.Tensor, config: 
     code = decode(payload, len(grid), lambda i: grid[i])
     d, _ = grid[code.choice]
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
-    subspace = SubspaceModel(copy.deepcopy(base), d, seed=config.seed, theta0=theta0)
+    subspace = SubspaceModel(copy.deepcopy(base), d, seed=config.seed, theta0=theta0, projector=config.projector)
     return subspace.materialize(z), code
 
 
@@ -299,7 +304,7 @@ def certify(
     for d in config.subspace_dims:
         todo = [int(L) for L in config.levels if config.grid.index((int(d), int(L))) not in saved]
         if todo:
-            subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0)
+            subspace = SubspaceModel(copy.deepcopy(base), int(d), seed=config.seed, theta0=theta0, projector=config.projector)
             train(subspace, x, y, config.train, device=config.device, run=run, tag=f"subspace d={d}", progress=progress)
         for L in config.levels:
             choice = config.grid.index((int(d), int(L)))

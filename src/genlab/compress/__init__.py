@@ -7,9 +7,11 @@ turn the level indices, codebook and grid choice into a code file and back.
 
 from genlab.compress._coding import QuantizedCode, decode, empirical_entropy_bits, encode
 from genlab.compress._quantize import LevelQuantizer
-from genlab.compress._subspace import KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters
+from genlab.compress._subspace import PROJECTORS, FastfoodProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
 
 __all__ = [
+    "PROJECTORS",
+    "FastfoodProjector",
     "KroneckerProjector",
     "LevelQuantizer",
     "QuantizedCode",
@@ -19,4 +21,5 @@ __all__ = [
     "empirical_entropy_bits",
     "encode",
     "flatten_parameters",
+    "make_projector",
 ]

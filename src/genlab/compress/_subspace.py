@@ -1,10 +1,15 @@
 """Subspace training: theta = theta_0 + P z with a structured random projection P (Li et al. 2018,
 "Measuring the Intrinsic Dimension of Objective Landscapes"; Lotfi et al. 2022).
 
-P is D x d but never stored densely: it is the Kronecker product A (x) B of two small Gaussian
-matrices (rows truncated to D), with A's and B's columns normalised so every column of P has
-(nearly) unit norm. Memory is O(sqrt(D) * (d1 + d2)) floats, where d = d1 * d2; P z costs two
-small matrix products. P is a pure function of (D, d, seed), so it costs no bits beyond the seed.
+P is D x d but never stored densely. Two structures, both with unit-norm columns:
+
+- ``kronecker``: A (x) B of two small Gaussian matrices (rows truncated to D). Memory
+  O(sqrt(D) * (d1 + d2)) floats, where d = d1 * d2; P z costs two small matrix products.
+- ``fastfood``: stacked Fastfood blocks H G Pi H B (Le et al. 2013, "Fastfood: approximating
+  kernel expansions in loglinear time"; the projector of Li et al. 2018), which behave much like a
+  dense Gaussian matrix. Memory O(D + d); P z costs O(D log d).
+
+P is a pure function of (structure, D, d, seed), so it costs no bits beyond the seed.
 """
 
 from __future__ import annotations
@@ -55,6 +60,68 @@ class KroneckerProjector(nn.Module):
         return f"D={self.D}, d={self.d} ({self.d1}x{self.d2}), stored floats={self.a.numel() + self.b.numel()}"
 
 
+def _hadamard(x: torch.Tensor) -> torch.Tensor:
+    """Unnormalised fast Walsh-Hadamard transform along the last axis (length a power of 2)."""
+    n = x.shape[-1]
+    lead = x.shape[:-1]
+    h = 1
+    while h < n:
+        x = x.reshape(*lead, n // (2 * h), 2, h)
+        x = torch.stack((x[..., 0, :] + x[..., 1, :], x[..., 0, :] - x[..., 1, :]), dim=-2)
+        h *= 2
+    return x.reshape(*lead, n)
+
+
+class FastfoodProjector(nn.Module):
+    """The linear map z -> P z with P made of stacked Fastfood blocks H G Pi H B.
+
+    z is zero-padded to n = 2^k >= d; each of ceil(D / n) blocks applies a random sign flip B, a
+    Walsh-Hadamard transform H, a random permutation Pi, a Gaussian diagonal G and H again. Every
+    column of a block has norm sqrt(n) * |g_block| exactly, so dividing by
+    sqrt(n * sum_blocks |g_block|^2) gives P unit-norm columns (before truncation to D rows).
+
+    Args:
+        D: number of model parameters (rows of P).
+        d: subspace dimension (columns of P).
+        seed: fixes B, Pi and G; generated on the CPU so every device gets the same P.
+    """
+
+    def __init__(self, D: int, d: int, seed: int = 0):
+        super().__init__()
+        if d < 1 or D < 1:
+            raise ValueError(f"subspace dimension and parameter count must be >= 1 (got d={d}, D={D})")
+        self.D, self.d = D, d
+        self.n = 1 << max(0, (d - 1).bit_length())
+        blocks = -(-D // self.n)
+        g = torch.Generator().manual_seed(seed)
+        signs = torch.randint(0, 2, (blocks, self.n), generator=g).float() * 2 - 1
+        perm = torch.argsort(torch.rand(blocks, self.n, generator=g), dim=1)
+        gauss = torch.randn(blocks, self.n, generator=g)
+        gauss = gauss / math.sqrt(self.n * float(gauss.square().sum()))
+        self.register_buffer("signs", signs, persistent=False)
+        self.register_buffer("perm", perm, persistent=False)
+        self.register_buffer("gauss", gauss, persistent=False)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = torch.nn.functional.pad(z, (0, self.n - self.d)) * self.signs
+        x = torch.gather(_hadamard(x), 1, self.perm) * self.gauss
+        return _hadamard(x).reshape(-1)[: self.D]
+
+    def extra_repr(self) -> str:
+        stored = self.signs.numel() + self.perm.numel() + self.gauss.numel()
+        return f"D={self.D}, d={self.d} (blocks of {self.n}), stored numbers={stored}"
+
+
+PROJECTORS = {"kronecker": KroneckerProjector, "fastfood": FastfoodProjector}
+
+
+def make_projector(kind: str, D: int, d: int, seed: int = 0) -> nn.Module:
+    """The projector of structure ``kind`` (one of :data:`PROJECTORS`)."""
+    if kind not in PROJECTORS:
+        raise ValueError(f"unknown projector {kind!r}; choose one of {', '.join(PROJECTORS)}")
+    return PROJECTORS[kind](D, d, seed)
+
+
 def flatten_parameters(model: nn.Module) -> torch.Tensor:
     """All parameters of ``model`` as one flat float32 vector, in ``named_parameters`` order."""
     return torch.cat([p.detach().reshape(-1).float() for p in model.parameters()])
@@ -81,16 +148,17 @@ class SubspaceModel(nn.Module):
         d: subspace dimension.
         seed: seed of the projection P.
         theta0: optional flat initial parameters (e.g. a data-dependent prior).
+        projector: structure of P, ``kronecker`` or ``fastfood``.
     """
 
-    def __init__(self, base: nn.Module, d: int, seed: int = 0, theta0: torch.Tensor | None = None):
+    def __init__(self, base: nn.Module, d: int, seed: int = 0, theta0: torch.Tensor | None = None, projector: str = "kronecker"):
         super().__init__()
         self.base = base.requires_grad_(False)
         self._names = [n for n, _ in base.named_parameters()]
         self._shapes = [p.shape for _, p in base.named_parameters()]
         flat = flatten_parameters(base) if theta0 is None else theta0.detach().float().clone()
         self.register_buffer("theta0", flat)
-        self.projector = KroneckerProjector(flat.numel(), d, seed)
+        self.projector = make_projector(projector, flat.numel(), d, seed)
         self.z = nn.Parameter(torch.zeros(d))
         self.quantizer: nn.Module | None = None
 
