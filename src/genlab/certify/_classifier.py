@@ -200,17 +200,25 @@ def decode_model(payload: bytes, base: nn.Module, theta0: torch.Tensor, config: 
     return subspace.materialize(z), code
 
 
-def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound, y_bound, x_test, y_test, base, theta0, config, run, progress):
-    """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
+def quantization_aware_training(subspace: SubspaceModel, levels: int, stages: tuple[float, ...], qat: TrainConfig, x, y, *, device="cpu", run=None, progress=True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Snap a trained copy of ``subspace``'s z onto ``levels`` learned levels (straight-through
+    QAT), freezing the shares ``stages`` of z at their level one stage after another (incremental
+    quantization; ``()`` for all at once). Returns the level indices and the float16 codebook."""
     d = subspace.z.numel()
     model = copy.deepcopy(subspace)
     model.quantizer = LevelQuantizer(model.z.detach(), levels)
-    stages = config.quantization_stages or (0.0,)
+    stages = stages or (0.0,)
     for stage, fraction in enumerate(stages):
         model.quantizer.freeze(model.z, fraction)
-        qat = replace(config.qat, epochs=config.qat.epochs / len(stages), seed=config.qat.seed + stage)
-        train(model, x, y, qat, device=config.device, run=run, tag=f"qat d={d} L={levels} frozen {fraction:.0%}", progress=progress)
-    indices, codebook = model.quantizer.export(model.z)
+        config = replace(qat, epochs=qat.epochs / len(stages), seed=qat.seed + stage)
+        train(model, x, y, config, device=device, run=run, tag=f"qat d={d} L={levels} frozen {fraction:.0%}", progress=progress)
+    return model.quantizer.export(model.z)
+
+
+def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound, y_bound, x_test, y_test, base, theta0, config, run, progress):
+    """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
+    d = subspace.z.numel()
+    indices, codebook = quantization_aware_training(subspace, levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
     payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid))
     decoded, code = decode_model(payload, base, theta0, config)
     if not (code.indices == indices.numpy()).all():

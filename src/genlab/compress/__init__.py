@@ -1,19 +1,23 @@
 """Model -> bit string -> model, exactly: subspace training, quantization, arithmetic coding.
 
 The steps compose (STYLE.md, "compose, don't configure"): ``SubspaceModel`` reparametrises a
-model as theta_0 + P z; ``LevelQuantizer`` snaps z onto learned levels; ``encode``/``decode``
+model as theta_0 + P z (all parameters, or LoRA factors with ``LoRAParametrization``: SubLoRA); ``LevelQuantizer`` snaps z onto learned levels; ``encode``/``decode``
 turn the level indices, codebook and grid choice into a code file and back.
 """
 
 from genlab.compress._coding import QuantizedCode, decode, empirical_entropy_bits, encode
 from genlab.compress._quantize import LevelQuantizer
-from genlab.compress._subspace import PROJECTORS, FastfoodProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
+from genlab.compress._lora import LoRAParametrization, lora_targets
+from genlab.compress._subspace import PROJECTORS, FastfoodProjector, FullParametrization, IdentityProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
 
 __all__ = [
     "PROJECTORS",
     "FastfoodProjector",
+    "FullParametrization",
+    "IdentityProjector",
     "KroneckerProjector",
     "LevelQuantizer",
+    "LoRAParametrization",
     "QuantizedCode",
     "SubspaceModel",
     "assign_parameters",
@@ -21,5 +25,6 @@ __all__ = [
     "empirical_entropy_bits",
     "encode",
     "flatten_parameters",
+    "lora_targets",
     "make_projector",
 ]

@@ -139,24 +139,61 @@ def assign_parameters(model: nn.Module, flat: torch.Tensor) -> nn.Module:
     return model
 
 
+class IdentityProjector(nn.Module):
+    """P = I (d = D): the trained vector is theta - theta_0 itself, e.g. plain LoRA factors."""
+
+    def __init__(self, D: int, d: int, seed: int = 0):
+        super().__init__()
+        if d != D:
+            raise ValueError(f"the identity projector needs d = D (got d={d}, D={D}); use kronecker or fastfood for d < D")
+        self.D = self.d = D
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z
+
+
+PROJECTORS["identity"] = IdentityProjector
+
+
+class FullParametrization:
+    """theta is every parameter of ``base``, flattened in ``named_parameters`` order."""
+
+    def __init__(self, base: nn.Module):
+        self.names = [n for n, _ in base.named_parameters()]
+        self.shapes = [p.shape for _, p in base.named_parameters()]
+
+    def initial(self, base: nn.Module) -> torch.Tensor:
+        return flatten_parameters(base)
+
+    def __call__(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
+        out, i = {}, 0
+        for name, shape in zip(self.names, self.shapes):
+            n = shape.numel()
+            out[name] = theta[i : i + n].view(shape)
+            i += n
+        return out
+
+
 class SubspaceModel(nn.Module):
-    """Wraps ``base`` so that its parameters are theta_0 + P q(z): only z (d numbers, and a
-    quantizer's codebook when one is attached) is trained.
+    """Wraps ``base`` so that its trained parameters are a function of theta_0 + P q(z): only z
+    (d numbers, and a quantizer's codebook when one is attached) is trained.
 
     Args:
         base: the architecture; its current parameters are theta_0 unless ``theta0`` is given.
         d: subspace dimension.
         seed: seed of the projection P.
-        theta0: optional flat initial parameters (e.g. a data-dependent prior).
-        projector: structure of P, ``kronecker`` or ``fastfood``.
+        theta0: optional flat initial vector (e.g. a data-dependent prior).
+        projector: structure of P: ``kronecker``, ``fastfood`` or ``identity`` (d = D).
+        parametrization: maps the flat vector theta to the parameters it sets (a dict name ->
+            tensor for ``torch.func.functional_call``); all of ``base``'s parameters by default,
+            or e.g. :class:`genlab.compress.LoRAParametrization` (SubLoRA).
     """
 
-    def __init__(self, base: nn.Module, d: int, seed: int = 0, theta0: torch.Tensor | None = None, projector: str = "kronecker"):
+    def __init__(self, base: nn.Module, d: int, seed: int = 0, theta0: torch.Tensor | None = None, projector: str = "kronecker", parametrization=None):
         super().__init__()
         self.base = base.requires_grad_(False)
-        self._names = [n for n, _ in base.named_parameters()]
-        self._shapes = [p.shape for _, p in base.named_parameters()]
-        flat = flatten_parameters(base) if theta0 is None else theta0.detach().float().clone()
+        self.parametrization = parametrization if parametrization is not None else FullParametrization(base)
+        flat = self.parametrization.initial(base) if theta0 is None else theta0.detach().float().clone()
         self.register_buffer("theta0", flat)
         self.projector = make_projector(projector, flat.numel(), d, seed)
         self.z = nn.Parameter(torch.zeros(d))
@@ -166,25 +203,20 @@ class SubspaceModel(nn.Module):
         z = self.z if self.quantizer is None else self.quantizer(self.z)
         return self.theta0 + self.projector(z)
 
-    def _params(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
-        out, i = {}, 0
-        for name, shape in zip(self._names, self._shapes):
-            n = shape.numel()
-            out[name] = theta[i : i + n].view(shape)
-            i += n
-        return out
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return functional_call(self.base, self._params(self.theta()), (x,))
+    def forward(self, *args, **kwargs):
+        return functional_call(self.base, self.parametrization(self.theta()), args, kwargs)
 
     @torch.no_grad()
     def materialize(self, z: torch.Tensor | None = None) -> nn.Module:
-        """The plain ``base`` architecture holding theta_0 + P z (the given z, else the current
-        quantized z), computed on the CPU so that a decoder anywhere rebuilds the same weights."""
+        """The plain ``base`` architecture holding the parameters that theta_0 + P z sets (the given
+        z, else the current quantized z), computed on the CPU so that a decoder anywhere rebuilds the
+        same weights."""
         import copy
 
         if z is None:
             z = self.z if self.quantizer is None else self.quantizer(self.z)
         cpu = copy.deepcopy(self).cpu()
         theta = cpu.theta0 + cpu.projector(z.detach().float().cpu())
-        return assign_parameters(cpu.base, theta).requires_grad_(False).eval()
+        for name, value in cpu.parametrization(theta).items():
+            cpu.base.get_parameter(name).copy_(value)
+        return cpu.base.requires_grad_(False).eval()

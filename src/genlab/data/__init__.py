@@ -1,5 +1,25 @@
-"""Offline datasets: ``load_dataset(name)`` for ``mnist``, ``fashion-mnist``, ``mnist1d``, ``digits``."""
+"""Offline datasets: ``load_dataset(name)`` for ``mnist``, ``fashion-mnist``, ``mnist1d``, ``digits``;
+``load_corpus(name)`` for the English text corpora ``english`` and ``bible``; tokenizers (bytes, BPE)."""
 
 from genlab.data._datasets import Dataset, DatasetNotFoundError, available_datasets, data_dirs, load_dataset
+from genlab.data._tokenize import TOKENIZERS, BPETokenizer, ByteTokenizer, load_tokenizer, make_tokenizer
+from genlab.data._text import CORPORA, TextCorpus, available_corpora, check_documents, load_corpus, split_documents
 
-__all__ = ["Dataset", "DatasetNotFoundError", "available_datasets", "data_dirs", "load_dataset"]
+__all__ = [
+    "CORPORA",
+    "TOKENIZERS",
+    "BPETokenizer",
+    "ByteTokenizer",
+    "Dataset",
+    "DatasetNotFoundError",
+    "TextCorpus",
+    "available_corpora",
+    "available_datasets",
+    "check_documents",
+    "data_dirs",
+    "load_corpus",
+    "load_dataset",
+    "load_tokenizer",
+    "make_tokenizer",
+    "split_documents",
+]

@@ -58,6 +58,16 @@ class TrainConfig:
         return asdict(self)
 
 
+IGNORE_INDEX = -100
+
+
+def _batch(t: torch.Tensor, idx: torch.Tensor, device) -> torch.Tensor:
+    out = t[idx]
+    if not out.is_floating_point() and out.dtype != torch.long:
+        out = out.long()
+    return out.to(device, non_blocking=True)
+
+
 def _optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
@@ -107,6 +117,11 @@ def train(
 ) -> list[dict]:
     """Minimise cross-entropy of ``model`` on (x, y); only parameters with ``requires_grad`` move.
 
+    Classifiers map (batch, ...) inputs to (batch, classes) logits with (batch,) targets; sequence
+    models map (batch, time) token ids to (batch, time, vocab) logits with (batch, time) targets,
+    where IGNORE_INDEX marks positions without a target. Integer inputs and targets of any width
+    (e.g. int16 token ids, to save memory) are widened per batch.
+
     Metrics (epoch, step, loss, train accuracy on the epoch's batches, lr) are returned and, when
     ``run`` is given, appended to its metrics.jsonl with ``tag``.
 
@@ -125,7 +140,7 @@ def train(
     steps_per_epoch = max(1, math.ceil(n / config.batch_size))
     total = max(1, round(config.epochs * steps_per_epoch))
     gen = torch.Generator().manual_seed(config.seed)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
     history: list[dict] = []
     columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, disable=not progress, transient=False) as bar:
@@ -137,11 +152,13 @@ def train(
                 perm = torch.randperm(n, generator=gen)
             i = (step % steps_per_epoch) * config.batch_size
             idx = perm[i : i + config.batch_size]
-            xb, yb = x[idx].to(device, non_blocking=True), y[idx].to(device, non_blocking=True)
+            xb, yb = _batch(x, idx, device), _batch(y, idx, device)
             factor = _lr_factor(step, total, config.schedule)
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * factor
             logits = model(xb)
+            if logits.dim() == 3:  # a sequence model: (batch, time, vocab) logits, (batch, time) targets
+                logits, yb = logits.reshape(-1, logits.shape[-1]), yb.reshape(-1)
             loss = loss_fn(logits, yb)
             if not torch.isfinite(loss):
                 raise TrainingDivergedError(
@@ -152,9 +169,10 @@ def train(
             loss.backward()
             opt.step()
             step += 1
-            loss_sum += loss.item() * len(yb)
-            correct += int((logits.argmax(1) == yb).sum())
-            seen += len(yb)
+            counted = yb != IGNORE_INDEX
+            loss_sum += loss.item() * int(counted.sum())
+            correct += int((logits.argmax(1) == yb)[counted].sum())
+            seen += int(counted.sum())
             if step % steps_per_epoch == 0 or step == total:
                 record = {"tag": tag, "epoch": round(step / steps_per_epoch, 3), "step": step, "loss": loss_sum / seen, "train_acc": correct / seen, "lr": base_lrs[0] * factor}
                 history.append(record)

@@ -1,0 +1,598 @@
+"""Bounds for language models: smoothed log-loss in bits, per document or per token.
+
+Log-loss is unbounded, so the model's next-token distribution is mixed with the uniform one
+(prediction smoothing); the smoothed loss -log2 p_alpha lies in a known range [a, b], and the
+bounded-loss Occam bounds apply. Two ways to count examples:
+
+- document level (Lotfi et al. 2023): documents are the i.i.d. units, a document's loss is its
+  mean smoothed loss per token; the empirical risk may be estimated on m of the n training
+  documents drawn uniformly without replacement, at the price of a second deviation term;
+- token level (Lotfi et al. 2024): every token prediction is a step of a martingale, so the
+  sample size is the number N of training tokens; what is bounded is a conditional risk on the
+  training contexts (see token_level_bound).
+
+All losses are in bits (log base 2). The smoothing weight alpha, when picked from a grid after
+seeing the data, is a choice to pay for: add union_bound_bits(len(grid)) to the code length.
+"""
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from genlab.bounds._checks import (
+    BITS_HINT,
+    check_delta,
+    check_nonnegative,
+    check_positive_int,
+    check_probability,
+    check_real,
+)
+from genlab.bounds._kl import _kl_inverse
+from genlab.bounds._occam import _occam_complexity, hoeffding_bound
+from genlab.bounds._union import split_delta
+
+_ALPHA_HINT = (
+    "alpha is the weight of the uniform distribution in the smoothed prediction "
+    "(1 - alpha) p + alpha / V: pass a value in (0, 1), e.g. 0.1"
+)
+_VOCAB_HINT = "vocab_size is the number V of tokens in the vocabulary: pass an int >= 2"
+_RANGE_HINT = (
+    "loss_range is (a, b), the range of one example's loss, e.g. "
+    "smoothed_loss_range(alpha, vocab_size): pass finite a < b"
+)
+_SHARE_HINT = (
+    "sample_share is the fraction of delta spent on the subsampling step: pass a value in (0, 1)"
+)
+_SUM_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class LanguageBound:
+    """A language-model bound with every number needed to recompute it.
+
+    bound = empirical + sampling_term + complexity_term (up to float rounding), where
+    empirical + sampling_term is an upper bound on the mean loss over all n units and
+    complexity_term pays for the code length and delta_bound.
+
+    Attributes:
+        bound: upper bound on the risk, in the units of the loss (bits per token for the
+            smoothed log-loss, a fraction for top-k error); not clipped, >= b means vacuous.
+        empirical: mean loss over the m sampled units (documents or tokens).
+        sampling_term: increase from the sample mean to the upper bound on the mean over all
+            n units; 0.0 when m == n.
+        complexity_term: increase from that upper bound to the bound on the risk.
+        n: number of units in the training set (documents, or tokens for a token-level bound).
+        m: number of units the empirical loss was measured on, m <= n.
+        bits: code length of the model, in bits, all choices included.
+        delta: total failure probability, delta_bound + delta_sample <= delta.
+        delta_bound: failure probability of the generalization step.
+        delta_sample: failure probability of the subsampling step (0.0 when m == n).
+        loss_range: (a, b), the range of one unit's loss.
+        method: which bound: "document_hoeffding", "document_kl" or "token_azuma_hoeffding".
+    """
+
+    bound: float
+    empirical: float
+    sampling_term: float
+    complexity_term: float
+    n: int
+    m: int
+    bits: float
+    delta: float
+    delta_bound: float
+    delta_sample: float
+    loss_range: tuple[float, float]
+    method: str
+
+    def to_dict(self) -> dict:
+        """The fields as plain JSON-ready Python values (loss_range as a list [a, b])."""
+        data = asdict(self)
+        data["loss_range"] = list(self.loss_range)
+        return data
+
+
+# --- prediction smoothing -------------------------------------------------------------------
+
+
+def smoothed_loss_range(alpha: float, vocab_size: int) -> tuple[float, float]:
+    """Range [a, b] of the smoothed per-token log-loss, in bits per token.
+
+    With p_alpha(y|x) = (1 - alpha) p(y|x) + alpha / V and p(y|x) in [0, 1], the loss
+    -log2 p_alpha(y|x) lies in [a, b] = [-log2(1 - alpha + alpha / V), log2(V / alpha)];
+    a is reached when p(y|x) = 1, b when p(y|x) = 0. Any average of such losses (a document's
+    mean loss per token) lies in the same range.
+
+    Args:
+        alpha: weight of the uniform distribution, in (0, 1).
+        vocab_size: V, the number of tokens in the vocabulary, >= 2.
+
+    Returns:
+        (a, b) in bits per token, 0 < a < b.
+
+    Example:
+        >>> a, b = smoothed_loss_range(0.5, 2)  # p_alpha in [1/4, 3/4]
+        >>> round(a, 6), b
+        (0.415037, 2.0)
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Sec. 4 (prediction smoothing).
+    """
+    alpha = _check_alpha(alpha)
+    vocab_size = _check_vocab_size(vocab_size)
+    return _smoothed_loss_range(alpha, vocab_size)
+
+
+def smooth_probabilities(p, alpha: float) -> np.ndarray:
+    """Mix next-token distributions with the uniform distribution (prediction smoothing).
+
+    p_alpha = (1 - alpha) p + alpha / V over the last axis, whose length is the vocabulary
+    size V. Each row of the result is a distribution with every entry in
+    [alpha / V, 1 - alpha + alpha / V].
+
+    Args:
+        p: array of probabilities, shape (..., V) with V >= 2; each row sums to 1
+            (within 1e-4) and has entries in [0, 1].
+        alpha: weight of the uniform distribution, in (0, 1).
+
+    Returns:
+        The smoothed probabilities, float64, same shape as p.
+
+    Example:
+        >>> smooth_probabilities([1.0, 0.0], alpha=0.5).tolist()
+        [0.75, 0.25]
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Sec. 4 (prediction smoothing).
+    """
+    alpha = _check_alpha(alpha)
+    hint = (
+        "p holds next-token distributions over the last axis (shape (..., V), V >= 2, "
+        "entries in [0, 1], rows summing to 1): apply softmax first"
+    )
+    p = np.asarray(p, dtype=np.float64)
+    if p.ndim == 0 or p.shape[-1] < 2:
+        raise ValueError(f"p must have a last axis of length V >= 2, got shape {p.shape}; {hint}")
+    if not np.all(np.isfinite(p)) or p.min() < 0.0 or p.max() > 1.0:
+        raise ValueError(f"p must have finite entries in [0, 1]; {hint}")
+    worst = float(np.max(np.abs(p.sum(axis=-1) - 1.0)))
+    if worst > _SUM_TOLERANCE:
+        raise ValueError(f"the rows of p must sum to 1, one is off by {worst:.3g}; {hint}")
+    return (1.0 - alpha) * p + alpha / p.shape[-1]
+
+
+def smoothed_log2_loss(p_true_token, alpha: float, vocab_size: int):
+    """Smoothed log-loss of the observed next tokens, in bits per token.
+
+    l = -log2((1 - alpha) p + alpha / V), elementwise, where p is the probability the model gave
+    to the token that actually came next. l lies in smoothed_loss_range(alpha, V).
+
+    Args:
+        p_true_token: probability (or array of probabilities) of the observed tokens under the
+            unsmoothed model, in [0, 1].
+        alpha: weight of the uniform distribution, in (0, 1).
+        vocab_size: V, the number of tokens in the vocabulary, >= 2.
+
+    Returns:
+        The loss in bits: a float for a scalar input, else a float64 array of the input's shape.
+
+    Example:
+        >>> smoothed_log2_loss(0.0, alpha=0.5, vocab_size=2)  # log2(V / alpha)
+        2.0
+        >>> smoothed_log2_loss([1.0, 0.5], alpha=0.5, vocab_size=2).round(6).tolist()
+        [0.415037, 1.0]
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Sec. 4 (prediction smoothing).
+    """
+    alpha = _check_alpha(alpha)
+    vocab_size = _check_vocab_size(vocab_size)
+    p = np.asarray(p_true_token, dtype=np.float64)
+    if not np.all(np.isfinite(p)) or (p.size and (p.min() < 0.0 or p.max() > 1.0)):
+        raise ValueError(
+            "p_true_token must hold probabilities in [0, 1]; pass the unsmoothed model's "
+            "probability of each observed token (softmax, not logits)"
+        )
+    loss = -np.log2((1.0 - alpha) * p + alpha / vocab_size)
+    return float(loss) if loss.ndim == 0 else loss
+
+
+# --- document level -------------------------------------------------------------------------
+
+
+def document_level_bound(
+    empirical_loss: float,
+    n: int,
+    bits: float,
+    delta: float,
+    loss_range: tuple[float, float],
+) -> float:
+    """Occam bound on the expected smoothed loss of a fresh document (Hoeffding form).
+
+    With probability >= 1 - delta over n i.i.d. training documents, simultaneously for every
+    model h with code length C(h):
+    R(h) <= R_hat(h) + (b - a) sqrt((C(h) ln 2 + ln(1/delta)) / (2n)),
+    where a document's loss is its mean smoothed loss per token, in [a, b], R_hat is its mean over
+    the n documents and R its expectation over a fresh document. This is hoeffding_bound with
+    documents as the examples; loss_range is required so the range is always stated.
+
+    Args:
+        empirical_loss: mean over the n documents of the per-document mean loss, in [a, b]
+            (bits per token for the smoothed log-loss).
+        n: number of i.i.d. training documents, >= 1.
+        bits: code length C(h) of the model, in bits (>= 0), alpha's grid included.
+        delta: failure probability, in (0, 1).
+        loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
+
+    Returns:
+        Upper bound on the expected per-document loss, in the loss's units (not clipped to b).
+
+    Example:
+        >>> rng = smoothed_loss_range(0.1, 50257)
+        >>> round(document_level_bound(3.0, n=100_000, bits=10_000, delta=0.05, loss_range=rng), 4)
+        6.4982
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Eq. (2); W. Hoeffding, JASA 58 (1963).
+    """
+    return hoeffding_bound(empirical_loss, n, bits, delta, loss_range)
+
+
+def subsample_upper(
+    sample_mean: float,
+    m: int,
+    n: int,
+    delta: float,
+    loss_range: tuple[float, float],
+) -> float:
+    """Upper bound on the mean loss over all n units from m of them sampled without replacement.
+
+    If the m units are drawn uniformly at random without replacement from the n, independently of
+    everything else, then with probability >= 1 - delta over that draw:
+    R_hat_n <= R_hat_m + (b - a) sqrt(ln(1/delta) / (2m)).
+    Hoeffding's inequality holds for sampling without replacement (Hoeffding 1963, Thm. 4 and
+    Sec. 6). With m == n there is nothing to estimate and sample_mean is returned unchanged.
+
+    Args:
+        sample_mean: mean loss over the m sampled units, in [a, b].
+        m: number of sampled units, 1 <= m <= n.
+        n: number of units in the full set.
+        delta: failure probability of the sampling step, in (0, 1).
+        loss_range: (a, b), the range of one unit's loss.
+
+    Returns:
+        Upper bound on the mean loss over all n units (not clipped to b).
+
+    Example:
+        >>> round(subsample_upper(3.0, m=10_000, n=1_000_000, delta=0.025, loss_range=(0, 10)), 4)
+        3.1358
+        >>> subsample_upper(3.0, m=500, n=500, delta=0.025, loss_range=(0, 10))
+        3.0
+
+    Reference:
+        W. Hoeffding, Probability Inequalities for Sums of Bounded Random Variables, JASA 58
+        (1963), Sec. 6; S. Lotfi et al., arXiv:2312.17173 (2023), Sec. 4 (subsampling).
+    """
+    a, b = _check_loss_range(loss_range)
+    r = _check_mean(sample_mean, "sample_mean", a, b)
+    m, n = _check_m_n(m, n, "m", "n")
+    delta = check_delta(delta)
+    return r + _sampling_term(m, n, delta, a, b)
+
+
+def subsampled_document_bound(
+    sample_mean: float,
+    m: int,
+    n: int,
+    bits: float,
+    delta: float,
+    loss_range: tuple[float, float],
+    sample_share: float = 0.5,
+) -> LanguageBound:
+    """Document-level bound with the empirical loss estimated on m of the n documents.
+
+    delta_bound, delta_sample = split_delta(delta, [1 - sample_share, sample_share]); with
+    probability >= 1 - delta over the n i.i.d. documents and the uniform draw of m of them
+    without replacement, simultaneously for every model h with code length C(h):
+    R(h) <= R_hat_m + (b - a) sqrt(ln(1/delta_sample) / (2m))
+                    + (b - a) sqrt((C(h) ln 2 + ln(1/delta_bound)) / (2n)).
+    The subsample must be drawn after h is fixed, with randomness independent of the data. With
+    m == n no delta is spent on sampling: delta_sample = 0, delta_bound = delta, and the result
+    equals document_level_bound.
+
+    Args:
+        sample_mean: mean over the m sampled documents of the per-document mean loss, in [a, b].
+        m: number of sampled documents, 1 <= m <= n.
+        n: number of i.i.d. training documents.
+        bits: code length C(h) of the model, in bits (>= 0), alpha's grid included.
+        delta: total failure probability, in (0, 1).
+        loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
+        sample_share: fraction of delta spent on the sampling step when m < n, in (0, 1).
+
+    Returns:
+        A LanguageBound (method "document_hoeffding").
+
+    Example:
+        >>> out = subsampled_document_bound(3.0, m=10_000, n=1_000_000, bits=10_000,
+        ...                                 delta=0.05, loss_range=(0.0, 10.0))
+        >>> round(out.bound, 4), round(out.sampling_term, 4), out.delta_sample
+        (3.7247, 0.1358, 0.025)
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Sec. 4 (subsampling); W. Hoeffding, JASA 58 (1963), Sec. 6.
+    """
+    return _two_stage_hoeffding(
+        sample_mean, m, n, bits, delta, loss_range, sample_share,
+        names=("sample_mean", "m", "n"), method="document_hoeffding",
+    )
+
+
+def subsampled_error_bound(
+    sample_error: float,
+    m: int,
+    n: int,
+    bits: float,
+    delta: float,
+    sample_share: float = 0.5,
+) -> LanguageBound:
+    """Document-level bound on top-k error (kl forms), estimated on m of the n documents.
+
+    A document's top-k error is the fraction of its tokens not among the model's k most likely,
+    in [0, 1]. With delta_bound, delta_sample = split_delta(delta, [1 - share, share]):
+    1. sampling (Chernoff/kl bound, valid without replacement by Hoeffding 1963, Thm. 4):
+       R_hat_n <= U = kl^-1(R_hat_m, ln(1/delta_sample) / m)   (U = R_hat_m when m == n);
+    2. PAC-Bayes-kl (Maurer) with a point mass on the model, KL = C(h) ln 2, for a [0, 1] loss:
+       R(h) <= kl^-1(U, (C(h) ln 2 + ln(2 sqrt(n) / delta_bound)) / n),
+    using that kl^-1(q, c) increases with q. Together they hold with probability >= 1 - delta,
+    simultaneously for every h. With m == n, delta_sample = 0 and delta_bound = delta.
+
+    Args:
+        sample_error: mean over the m sampled documents of the per-document top-k error, in
+            [0, 1].
+        m: number of sampled documents, 1 <= m <= n.
+        n: number of i.i.d. training documents.
+        bits: code length C(h) of the model, in bits (>= 0).
+        delta: total failure probability, in (0, 1).
+        sample_share: fraction of delta spent on the sampling step when m < n, in (0, 1).
+
+    Returns:
+        A LanguageBound (method "document_kl", loss_range (0.0, 1.0)), bound in [0, 1].
+
+    Example:
+        >>> out = subsampled_error_bound(0.4, m=10_000, n=1_000_000, bits=10_000, delta=0.05)
+        >>> round(out.bound, 4), round(out.sampling_term, 4)
+        (0.472, 0.0134)
+
+    Reference:
+        S. Lotfi et al., Non-Vacuous Generalization Bounds for Large Language Models, ICML 2024
+        (arXiv:2312.17173), Sec. 4; A. Maurer, arXiv:cs/0411099 (2004); W. Hoeffding, JASA 58
+        (1963), Sec. 6.
+    """
+    r = check_probability(
+        sample_error, "sample_error",
+        "the top-k error is a fraction of tokens: pass the sampled documents' mean in [0, 1]",
+    )
+    m, n = _check_m_n(m, n, "m", "n")
+    bits = check_nonnegative(bits, "bits", BITS_HINT)
+    delta = check_delta(delta)
+    delta_bound, delta_sample = _split(delta, sample_share, m, n)
+    upper = r if m == n else _kl_inverse(r, math.log(1.0 / delta_sample) / m)
+    c = (bits * math.log(2.0) + math.log(2.0 * math.sqrt(n) / delta_bound)) / n
+    bound = _kl_inverse(upper, c)
+    return LanguageBound(
+        bound=bound, empirical=r, sampling_term=upper - r, complexity_term=bound - upper,
+        n=n, m=m, bits=bits, delta=delta, delta_bound=delta_bound, delta_sample=delta_sample,
+        loss_range=(0.0, 1.0), method="document_kl",
+    )
+
+
+# --- token level ----------------------------------------------------------------------------
+
+
+def token_level_bound(
+    empirical_loss: float,
+    n_tokens: int,
+    bits: float,
+    delta: float,
+    loss_range: tuple[float, float],
+    m_tokens: int | None = None,
+    sample_share: float = 0.5,
+) -> LanguageBound:
+    """Token-level bound (Azuma-Hoeffding): every token prediction is a data point.
+
+    Statement. Let X_1, ..., X_N be the N training tokens (all documents concatenated, in order)
+    and l(h, X_i) the smoothed loss in bits of model h on token i given its context X_<i, in
+    [a, b]. With probability >= 1 - delta, simultaneously for every h with prior 2^-C(h):
+    (1/N) sum_i E[l(h, X_i) | X_<i] <= (1/N) sum_i l(h, x_i)
+                                      + (b - a) sqrt((C(h) ln 2 + ln(1/delta)) / (2N)).
+    What is bounded is a conditional risk on the training contexts: the average, over the N
+    training positions, of the model's expected next-token loss given the actual preceding
+    tokens. It is not the expected loss on a fresh document.
+
+    Proof sketch. For fixed h, Z_i = E[l(h, X_i) | X_<i] - l(h, X_i) is a martingale difference
+    sequence with Z_i in an interval of length b - a given X_<i, so Azuma-Hoeffding gives
+    P(sum_i Z_i >= t) <= exp(-2 t^2 / (N (b - a)^2)); a union bound with delta 2^-C(h) per h
+    does the rest.
+
+    Assumptions. (1) The tokens are one realisation of the random process whose conditional laws
+    define E[. | X_<i] (documents need not be independent of each other; the martingale runs
+    over the whole sequence). (2) Each loss lies in [a, b], which prediction smoothing ensures:
+    pass smoothed_loss_range(alpha, V). (3) The prefix-free code (the prior) is fixed before the
+    data; h itself may then be chosen by any data-dependent rule. (4) The loss of h on token i
+    may depend on X_<i only: truncation of the context to the model's window is part of h.
+
+    Subsampling. If m_tokens < N positions are drawn uniformly without replacement (after h is
+    fixed, independently of the data) and empirical_loss is their mean, delta is split as
+    split_delta(delta, [1 - sample_share, sample_share]) and (b - a) sqrt(ln(1/delta_sample) /
+    (2 m_tokens)) is added (Hoeffding 1963, Sec. 6).
+
+    Args:
+        empirical_loss: mean smoothed loss per token over the m_tokens evaluated positions
+            (all N when m_tokens is None), in [a, b] bits per token.
+        n_tokens: N, the number of training token predictions.
+        bits: code length C(h) of the model, in bits (>= 0), alpha's grid included.
+        delta: total failure probability, in (0, 1).
+        loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
+        m_tokens: number of positions the empirical loss was measured on, 1 <= m_tokens <= N;
+            None means all N.
+        sample_share: fraction of delta spent on the sampling step when m_tokens < N, in (0, 1).
+
+    Returns:
+        A LanguageBound (method "token_azuma_hoeffding", n = N, m = m_tokens), bits per token.
+
+    Example:
+        >>> out = token_level_bound(3.0, n_tokens=10**8, bits=10**6, delta=0.05,
+        ...                         loss_range=(0.0, 10.0))
+        >>> round(out.bound, 4), round(out.complexity_term, 4)
+        (3.5887, 0.5887)
+
+    Reference:
+        S. Lotfi et al., Unlocking Tokens as Data Points for Generalization Bounds on Larger
+        Language Models, NeurIPS 2024 (arXiv:2407.18158), token-level bounds; K. Azuma,
+        Weighted Sums of Certain Dependent Random Variables, Tohoku Math. J. 19 (1967);
+        W. Hoeffding, JASA 58 (1963).
+    """
+    n = check_positive_int(n_tokens, "n_tokens", "n_tokens is the number N of training tokens")
+    m = n if m_tokens is None else m_tokens
+    return _two_stage_hoeffding(
+        empirical_loss, m, n, bits, delta, loss_range, sample_share,
+        names=("empirical_loss", "m_tokens", "n_tokens"), method="token_azuma_hoeffding",
+    )
+
+
+def token_level_error_bound(
+    empirical_error: float,
+    n_tokens: int,
+    bits: float,
+    delta: float,
+    m_tokens: int | None = None,
+    sample_share: float = 0.5,
+) -> LanguageBound:
+    """Token-level bound on the top-k error (0-1 loss per token), Hoeffding form.
+
+    token_level_bound with loss_range (0, 1): with probability >= 1 - delta, for every h,
+    (1/N) sum_i P(X_i not in top-k of h | X_<i) <= (1/N) sum_i 1[x_i not in top-k]
+                                                 + sqrt((C(h) ln 2 + ln(1/delta)) / (2N)),
+    plus sqrt(ln(1/delta_sample) / (2 m_tokens)) when only m_tokens positions are evaluated.
+    Same statement and assumptions as token_level_bound (a conditional risk on the training
+    contexts). The Hoeffding form is used because the kl form is not a standard result for
+    martingales: the conditional means vary along the sequence, and Azuma's argument gives
+    the Hoeffding form directly.
+
+    Args:
+        empirical_error: fraction of the m_tokens evaluated positions whose token is not in the
+            model's top k, in [0, 1].
+        n_tokens: N, the number of training token predictions.
+        bits: code length C(h) of the model, in bits (>= 0).
+        delta: total failure probability, in (0, 1).
+        m_tokens: number of evaluated positions, 1 <= m_tokens <= N; None means all N.
+        sample_share: fraction of delta spent on the sampling step when m_tokens < N, in (0, 1).
+
+    Returns:
+        A LanguageBound (method "token_azuma_hoeffding", loss_range (0.0, 1.0)); not clipped.
+
+    Example:
+        >>> out = token_level_error_bound(0.4, n_tokens=10**8, bits=10**6, delta=0.05)
+        >>> round(out.bound, 4)
+        0.4589
+
+    Reference:
+        S. Lotfi et al., Unlocking Tokens as Data Points for Generalization Bounds on Larger
+        Language Models, NeurIPS 2024 (arXiv:2407.18158), token-level bounds; K. Azuma,
+        Weighted Sums of Certain Dependent Random Variables, Tohoku Math. J. 19 (1967).
+    """
+    return token_level_bound(
+        empirical_error, n_tokens, bits, delta, (0.0, 1.0), m_tokens, sample_share
+    )
+
+
+# --- private helpers ------------------------------------------------------------------------
+
+
+def _two_stage_hoeffding(sample_mean, m, n, bits, delta, loss_range, sample_share, names, method):
+    a, b = _check_loss_range(loss_range)
+    r = _check_mean(sample_mean, names[0], a, b)
+    m, n = _check_m_n(m, n, names[1], names[2])
+    bits = check_nonnegative(bits, "bits", BITS_HINT)
+    delta = check_delta(delta)
+    delta_bound, delta_sample = _split(delta, sample_share, m, n)
+    sampling = _sampling_term(m, n, delta_sample, a, b)
+    complexity = (b - a) * math.sqrt(_occam_complexity(n, bits, delta_bound) / 2.0)
+    return LanguageBound(
+        bound=r + sampling + complexity, empirical=r, sampling_term=sampling,
+        complexity_term=complexity, n=n, m=m, bits=bits, delta=delta, delta_bound=delta_bound,
+        delta_sample=delta_sample, loss_range=(a, b), method=method,
+    )
+
+
+def _sampling_term(m: int, n: int, delta: float, a: float, b: float) -> float:
+    if m == n:
+        return 0.0
+    return (b - a) * math.sqrt(math.log(1.0 / delta) / (2.0 * m))
+
+
+def _split(delta: float, sample_share, m: int, n: int) -> tuple[float, float]:
+    share = check_real(sample_share, "sample_share", _SHARE_HINT)
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"sample_share must be in (0, 1), got {share!r}; {_SHARE_HINT}")
+    if m == n:
+        return delta, 0.0
+    delta_bound, delta_sample = split_delta(delta, [1.0 - share, share])
+    return delta_bound, delta_sample
+
+
+def _smoothed_loss_range(alpha: float, vocab_size: int) -> tuple[float, float]:
+    a = -math.log1p(-alpha * (1.0 - 1.0 / vocab_size)) / math.log(2.0)
+    b = math.log2(vocab_size) - math.log2(alpha)
+    return a, b
+
+
+def _check_alpha(alpha) -> float:
+    x = check_real(alpha, "alpha", _ALPHA_HINT)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {x!r}; {_ALPHA_HINT}")
+    return x
+
+
+def _check_vocab_size(vocab_size) -> int:
+    v = check_positive_int(vocab_size, "vocab_size", _VOCAB_HINT)
+    if v < 2:
+        raise ValueError(f"vocab_size must be >= 2, got {v}; {_VOCAB_HINT}")
+    return v
+
+
+def _check_loss_range(loss_range) -> tuple[float, float]:
+    try:
+        a, b = loss_range
+    except (TypeError, ValueError):
+        raise ValueError(f"loss_range must be a pair (a, b), got {loss_range!r}; {_RANGE_HINT}")
+    a = check_real(a, "loss_range[0]", _RANGE_HINT)
+    b = check_real(b, "loss_range[1]", _RANGE_HINT)
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise ValueError(f"loss_range must satisfy finite a < b, got {(a, b)!r}; {_RANGE_HINT}")
+    return a, b
+
+
+def _check_mean(value, name: str, a: float, b: float) -> float:
+    hint = f"it is a mean of per-unit losses, each in loss_range {(a, b)!r}"
+    r = check_real(value, name, hint)
+    if not a <= r <= b:
+        raise ValueError(f"{name} must be in [{a}, {b}], got {r!r}; {hint}")
+    return r
+
+
+def _check_m_n(m, n, m_name: str, n_name: str) -> tuple[int, int]:
+    hint = (
+        f"{m_name} units are sampled without replacement from the {n_name} training units: "
+        f"pass ints with 1 <= {m_name} <= {n_name}"
+    )
+    n = check_positive_int(n, n_name, hint)
+    m = check_positive_int(m, m_name, hint)
+    if m > n:
+        raise ValueError(f"{m_name} must be <= {n_name}, got {m_name}={m} > {n_name}={n}; {hint}")
+    return m, n

@@ -1,0 +1,471 @@
+"""Certified bounds on a language model's next-token loss and top-k error (Lotfi et al. 2023,
+"Non-Vacuous Generalization Bounds for Large Language Models"; Lotfi et al. 2024, "Unlocking
+Tokens as Data Points for Generalization Bounds on Larger Language Models").
+
+train (SubLoRA, plain LoRA or a plain subspace) -> quantization-aware training -> arithmetic
+coding -> decode the code file -> rebuild the model -> score training documents -> bounds.
+
+The hypothesis is the decoded model mixed with the uniform distribution,
+p_alpha = (1 - alpha) p + alpha / |V|, with alpha picked from a public grid after seeing the data
+(paid: ceil(log2 |grid|) bits). A BPE tokenizer trained on the training documents is part of the
+hypothesis too and pays its own code (genlab.data.BPETokenizer.description_bits).
+
+Eight statements are certified for the model, each at delta / 8 so that all hold together with
+probability >= 1 - delta:
+- document level (documents are the i.i.d. units; a document's loss is its mean per-token loss):
+  smoothed bits per token (per byte for byte tokens), and top-1 / top-10 / top-100 error;
+- token level (Azuma on the martingale of per-token losses; the bounded quantity is the mean over
+  the training positions of the expected next-token loss given the actual preceding context,
+  see genlab.bounds.token_level_bound for the statement and its assumptions): the same four.
+Empirical risks come from uniform subsamples (m documents, m tokens), paid with a share of each
+statement's delta (Hoeffding for sampling without replacement). A unigram model of the training
+tokens, coded in 12 bits per vocabulary entry, is certified under the same bounds beside it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from genlab import bounds
+from genlab.certify._classifier import quantization_aware_training
+from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.data import ByteTokenizer, check_documents
+from genlab.models import CausalLM
+from genlab.train import IGNORE_INDEX, TrainConfig, train
+
+METHODS = ("sublora", "lora", "subspace")
+TOP_K = (1, 10, 100)
+CODE_FILE = "model.code"
+UNIGRAM_BITS_PER_ENTRY = 12
+
+
+@dataclass(frozen=True)
+class LMCertifyConfig:
+    """Everything that fixes a language-model certificate, chosen before the data is seen.
+
+    Attributes:
+        method: ``sublora`` (LoRA factors in a random subspace), ``lora`` (LoRA factors trained and
+            coded directly) or ``subspace`` (all parameters in a random subspace).
+        subspace_dim: d for ``sublora`` and ``subspace`` (ignored by ``lora``).
+        lora_rank: rank of every LoRA update.
+        levels: quantization levels L.
+        quantization_stages: incremental QAT stages (see CertifyConfig).
+        alphas: grid of prediction-smoothing weights alpha, paid in bits.
+        delta: all eight statements hold together with probability >= 1 - delta.
+        sample_share: share of each statement's delta spent on its subsampling step.
+        context: tokens per training window and per scoring chunk (a document longer than this
+            is scored in consecutive chunks, each starting afresh: part of the hypothesis).
+        m_documents: training documents sampled for the document-level empirical risk.
+        m_tokens: training token positions sampled for the token-level empirical risk.
+        m_test: test documents scored for the reported test loss (not part of any bound).
+        projector: structure of P (``fastfood`` or ``kronecker``).
+        train, qat: training of z, then quantization-aware training.
+        seed: seeds theta_0's LoRA factors, P, and the subsamples.
+        device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
+    """
+
+    method: str = "sublora"
+    subspace_dim: int = 3000
+    lora_rank: int = 4
+    levels: int = 9
+    quantization_stages: tuple[float, ...] = (0.5, 0.8, 0.95, 1.0)
+    alphas: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25)
+    delta: float = 0.05
+    sample_share: float = 0.5
+    context: int = 128
+    m_documents: int = 10_000
+    m_tokens: int = 50_000
+    m_test: int = 2_000
+    projector: str = "fastfood"
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
+    qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
+            raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
+        if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
+            raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
+        if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
+            raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
+        if min(self.m_documents, self.m_tokens, self.m_test) < 1:
+            raise ValueError("m_documents, m_tokens and m_test must be >= 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LMCertifyConfig":
+        data = dict(data)
+        for key in ("train", "qat"):
+            if key in data:
+                data[key] = TrainConfig(**data[key])
+        for key in ("quantization_stages", "alphas"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+
+@dataclass
+class LMCertifyResult:
+    """A language-model certificate (the fields of result.json), for the decoded model.
+
+    ``bounds`` maps ``document/loss``, ``document/top1``, ..., ``token/top100`` to the
+    genlab.bounds.LanguageBound fields plus ``alpha`` (loss bounds); ``baseline`` holds the
+    unigram model's bounds under the same statements. Losses are in bits per token.
+    """
+
+    method: str
+    tokenizer: str
+    vocab_size: int
+    n_documents: int
+    n_tokens: int
+    n_bytes: int
+    n_parameters: int
+    n_trained: int
+    subspace_dim: int
+    levels: int
+    bits_total: int
+    bits: dict
+    delta: float
+    delta_per_statement: float
+    bounds: dict
+    empirical: dict
+    test: dict
+    baseline: dict
+    quantization: dict
+    wall_seconds: float
+    environment: dict
+    config: dict
+    run_id: str | None = None
+
+    @property
+    def document_bound(self) -> float:
+        return self.bounds["document/loss"]["bound"]
+
+    @property
+    def token_bound(self) -> float:
+        return self.bounds["token/loss"]["bound"]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _sequences(tokenizer, documents: Sequence[str]) -> list[np.ndarray]:
+    dtype = np.int32
+    return [np.asarray(ids, dtype=dtype) for ids in tokenizer.encode_batch(documents)]
+
+
+def _windows(sequences: list[np.ndarray], bos: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """All documents as one stream ``bos doc bos doc ...`` cut into (x, y) windows of ``context``."""
+    stream = np.concatenate([np.concatenate(([bos], s)) for s in sequences]).astype(np.int32)
+    count = (len(stream) - 1) // context
+    if count < 1:
+        raise ValueError(f"the training documents hold {len(stream)} tokens, fewer than one window of {context}")
+    x = torch.from_numpy(stream[: count * context].reshape(count, context).copy())
+    y = torch.from_numpy(stream[1 : count * context + 1].reshape(count, context).copy())
+    return x, y
+
+
+@torch.no_grad()
+def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, context: int, *, device="cpu", batch_tokens: int = 16_384, progress: bool = True, tag: str = "score") -> list[tuple[np.ndarray, np.ndarray]]:
+    """For every document: the model's probability of each of its tokens, and the token's rank
+    among all vocabulary entries (0 = the most likely), each document scored from ``bos``.
+
+    A document of more than ``context`` tokens is scored in consecutive chunks of ``context``
+    targets; each chunk's input starts with the token before its first target.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    model.to(device).eval()
+    chunks = []  # (document, offset, length)
+    for i, s in enumerate(sequences):
+        for start in range(0, len(s), context):
+            chunks.append((i, start, min(context, len(s) - start)))
+    chunks.sort(key=lambda c: c[2])
+    probs = [np.empty(len(s), dtype=np.float32) for s in sequences]
+    ranks = [np.empty(len(s), dtype=np.int32) for s in sequences]
+    columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, disable=not progress) as bar:
+        task = bar.add_task(tag, total=len(chunks))
+        i = 0
+        while i < len(chunks):
+            width = chunks[min(len(chunks) - 1, i + max(1, batch_tokens // context) - 1)][2]
+            size = max(1, batch_tokens // width)
+            batch = chunks[i : i + size]
+            width = max(c[2] for c in batch)
+            x = torch.full((len(batch), width), bos, dtype=torch.long)
+            y = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
+            for row, (doc, start, length) in enumerate(batch):
+                seq = torch.from_numpy(np.concatenate(([bos], sequences[doc])).astype(np.int64))
+                x[row, :length] = seq[start : start + length]
+                y[row, :length] = seq[start + 1 : start + length + 1]
+            logits = model(x.to(device)).float()
+            target = y.clamp(min=0).to(device)
+            logp = torch.log_softmax(logits, dim=-1)
+            true_logp = logp.gather(-1, target[..., None])[..., 0]
+            rank = (logits > logits.gather(-1, target[..., None])).sum(-1)
+            true_p, rank = true_logp.exp().cpu().numpy(), rank.cpu().numpy()
+            for row, (doc, start, length) in enumerate(batch):
+                probs[doc][start : start + length] = true_p[row, :length]
+                ranks[doc][start : start + length] = rank[row, :length]
+            i += len(batch)
+            bar.advance(task, len(batch))
+    return list(zip(probs, ranks))
+
+
+def _sample_positions(lengths: np.ndarray, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """m token positions uniformly without replacement among all sum(lengths): (document, offset)."""
+    total = int(lengths.sum())
+    flat = np.sort(rng.choice(total, size=min(m, total), replace=False))
+    ends = np.cumsum(lengths)
+    doc = np.searchsorted(ends, flat, side="right")
+    return doc, flat - (ends[doc] - lengths[doc])
+
+
+def _statements(scores, doc_sample, tok_docs, tok_offsets, n_documents, n_tokens, vocab, bits, alphas, delta, sample_share) -> tuple[dict, dict]:
+    """The eight bounds (best alpha for each loss bound, alpha paid in bits) and their empirical risks."""
+    alpha_bits = math.ceil(math.log2(len(alphas))) if len(alphas) > 1 else 0
+    out, empirical = {}, {}
+    doc_p = [scores[i][0] for i in doc_sample]
+    doc_r = [scores[i][1] for i in doc_sample]
+    tok_p = np.array([scores[d][0][o] for d, o in zip(tok_docs, tok_offsets)])
+    tok_r = np.array([scores[d][1][o] for d, o in zip(tok_docs, tok_offsets)])
+    for level in ("document", "token"):
+        best = None
+        for alpha in alphas:
+            lo_hi = bounds.smoothed_loss_range(alpha, vocab)
+            if level == "document":
+                mean = float(np.mean([bounds.smoothed_log2_loss(p.astype(np.float64), alpha, vocab).mean() for p in doc_p]))
+                b = bounds.subsampled_document_bound(mean, len(doc_p), n_documents, bits + alpha_bits, delta, lo_hi, sample_share)
+            else:
+                mean = float(bounds.smoothed_log2_loss(tok_p.astype(np.float64), alpha, vocab).mean())
+                b = bounds.token_level_bound(mean, n_tokens, bits + alpha_bits, delta, lo_hi, m_tokens=len(tok_p), sample_share=sample_share)
+            if best is None or b.bound < best[1].bound:
+                best = (alpha, b)
+        out[f"{level}/loss"] = {**best[1].to_dict(), "alpha": best[0]}
+        empirical[f"{level}/loss_unsmoothed"] = float(np.mean([-np.log2(np.maximum(p, 1e-30)).mean() for p in doc_p])) if level == "document" else float(-np.log2(np.maximum(tok_p, 1e-30)).mean())
+        for k in TOP_K:
+            if level == "document":
+                err = float(np.mean([(r >= k).mean() for r in doc_r]))
+                b = bounds.subsampled_error_bound(err, len(doc_r), n_documents, bits, delta, sample_share)
+            else:
+                err = float((tok_r >= k).mean())
+                b = bounds.token_level_error_bound(err, n_tokens, bits, delta, m_tokens=len(tok_r), sample_share=sample_share)
+            out[f"{level}/top{k}"] = b.to_dict()
+    return out, empirical
+
+
+def _unigram(sequences: list[np.ndarray], vocab: int) -> tuple[np.ndarray, int]:
+    """Unigram probabilities of the training tokens, each entry coded in 12 bits (count scaled to
+    [1, 4095]; the probabilities are those integers normalised). Returns (probabilities, bits)."""
+    counts = np.bincount(np.concatenate(sequences), minlength=vocab).astype(np.float64)
+    top = 2**UNIGRAM_BITS_PER_ENTRY - 1
+    q = np.clip(np.round(counts / counts.max() * top), 1, top)
+    return q / q.sum(), UNIGRAM_BITS_PER_ENTRY * vocab
+
+
+def _unigram_scores(probs: np.ndarray, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    order = np.argsort(-probs, kind="stable")
+    rank_of = np.empty_like(order)
+    rank_of[order] = np.arange(len(order))
+    return [(probs[s].astype(np.float32), rank_of[s].astype(np.int32)) for s in sequences]
+
+
+def _build(model: nn.Module, n_trainable_base: int, config: LMCertifyConfig) -> SubspaceModel:
+    if config.method == "subspace":
+        parametrization = FullParametrization(model)
+        d, projector = config.subspace_dim, config.projector
+    else:
+        parametrization = LoRAParametrization(model, rank=config.lora_rank, seed=config.seed)
+        d, projector = (config.subspace_dim, config.projector) if config.method == "sublora" else (parametrization.size, "identity")
+    if d > (parametrization.size if config.method != "subspace" else n_trainable_base):
+        raise ValueError(f"subspace_dim {d} exceeds the {config.method} parameter count; lower --dim")
+    return SubspaceModel(model, d, seed=config.seed, projector=projector, parametrization=parametrization)
+
+
+def decode_language_model(payload: bytes, base: nn.Module, config: LMCertifyConfig) -> tuple[nn.Module, QuantizedCode]:
+    """Rebuild the certified model from its code file and the public base model, config and seed."""
+    subspace = _build(copy.deepcopy(base), sum(p.numel() for p in base.parameters()), config)
+    d = subspace.z.numel()
+    code = decode(payload, 1, lambda i: (d, config.levels))
+    z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
+    return subspace.materialize(z), code
+
+
+def certify_language_model(
+    model: nn.Module,
+    train_documents: Sequence[str],
+    test_documents: Sequence[str] | None = None,
+    config: LMCertifyConfig | None = None,
+    *,
+    tokenizer=None,
+    run=None,
+    progress: bool = True,
+) -> LMCertifyResult:
+    """Train, compress and certify a causal language model on documents.
+
+    Args:
+        model: any causal LM mapping token ids (batch, time) to logits (batch, time, vocab) or to
+            an output with ``.logits`` (a Hugging Face ``AutoModelForCausalLM``). Its current
+            weights are the prior's base and must not depend on ``train_documents`` (a seeded
+            initialisation, or a model pretrained on other text).
+        train_documents, test_documents: str or UTF-8 bytes, one per document.
+        config: :class:`LMCertifyConfig`.
+        tokenizer: ``genlab.data.ByteTokenizer()`` (default) or a ``BPETokenizer`` trained on
+            ``train_documents`` (its code is paid in bits).
+        run: optional genlab.store Run: metrics, code file and tokenizer are saved into it.
+    """
+    config = config or LMCertifyConfig()
+    tokenizer = tokenizer or ByteTokenizer()
+    started = time.time()
+    docs = check_documents(train_documents, min_documents=2, name="train_documents")
+    test_docs = check_documents(test_documents, min_documents=1, name="test_documents") if test_documents is not None else []
+    model = model if isinstance(model, CausalLM) else CausalLM(model)
+    vocab, bos = tokenizer.vocab_size, tokenizer.bos_id
+    with torch.no_grad():
+        probe = model(torch.tensor([[0]]))
+    if probe.shape[-1] < vocab:
+        raise ValueError(f"the model has {probe.shape[-1]} output logits but the tokenizer {vocab} tokens; build the model with vocab_size={vocab}")
+    vocab = int(probe.shape[-1])  # a wider head than the tokenizer: the smoothing spreads over all of it
+    sequences = _sequences(tokenizer, docs)
+    lengths = np.array([len(s) for s in sequences])
+    n_documents, n_tokens = len(sequences), int(lengths.sum())
+    n_bytes = sum(len(d.encode("utf-8")) for d in docs)
+
+    subspace = _build(model, sum(p.numel() for p in model.parameters()), config)
+    x, y = _windows(sequences, bos, config.context)
+    train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
+    indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
+    del x, y
+    payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1)
+    base = copy.deepcopy(subspace.base).cpu()
+    decoded, code = decode_language_model(payload, base, config)
+    if not (code.indices == indices.numpy()).all():
+        raise RuntimeError("arithmetic decoding did not reproduce the level indices")
+    tokenizer_bits = tokenizer.description_bits()
+    alpha_bits = math.ceil(math.log2(len(config.alphas))) if len(config.alphas) > 1 else 0
+    bits = {**code_bits, "tokenizer": tokenizer_bits}
+    bits_total = 8 * len(payload) + tokenizer_bits
+    if run is not None:
+        run.save_bytes(CODE_FILE, payload)
+        run.save_bytes("tokenizer.json", tokenizer.to_str().encode())
+
+    statements = 2 * (1 + len(TOP_K))
+    delta_each = config.delta / statements
+    rng = np.random.default_rng(config.seed)
+    doc_sample = np.sort(rng.choice(n_documents, size=min(config.m_documents, n_documents), replace=False))
+    tok_docs, tok_offsets = _sample_positions(lengths, config.m_tokens, rng)
+    needed = np.union1d(doc_sample, tok_docs)
+    scored = score_documents(decoded, [sequences[i] for i in needed], bos, config.context, device=config.device, progress=progress, tag="score train sample")
+    scores = dict(zip(needed.tolist(), scored))
+    cert, empirical = _statements(scores, doc_sample, tok_docs, tok_offsets, n_documents, n_tokens, vocab, bits_total, config.alphas, delta_each, config.sample_share)
+
+    test = {}
+    if test_docs:
+        pick = np.sort(rng.choice(len(test_docs), size=min(config.m_test, len(test_docs)), replace=False))
+        test_seqs = _sequences(tokenizer, [test_docs[i] for i in pick])
+        test_scores = score_documents(decoded, test_seqs, bos, config.context, device=config.device, progress=progress, tag="score test sample")
+        test = _empirical_risks(test_scores, [len(test_docs[i].encode("utf-8")) for i in pick])
+        test["m"] = len(pick)
+
+    uni_probs, uni_bits = _unigram(sequences, vocab)
+    uni_scores = _unigram_scores(uni_probs, sequences)
+    uni_tok_docs, uni_tok_offsets = np.repeat(np.arange(n_documents), lengths), np.concatenate([np.arange(n) for n in lengths])
+    baseline, baseline_empirical = _statements(dict(enumerate(uni_scores)), np.arange(n_documents), uni_tok_docs, uni_tok_offsets, n_documents, n_tokens, vocab, uni_bits, config.alphas, delta_each, config.sample_share)
+    if test_docs:
+        baseline_empirical["test"] = _empirical_risks(_unigram_scores(uni_probs, _sequences(tokenizer, test_docs)), [len(t.encode("utf-8")) for t in test_docs])
+
+    counts = torch.bincount(indices, minlength=config.levels).tolist()
+    n_trained = subspace.parametrization.size if hasattr(subspace.parametrization, "size") else subspace.theta0.numel()
+    return LMCertifyResult(
+        method=config.method,
+        tokenizer=tokenizer.kind,
+        vocab_size=vocab,
+        n_documents=n_documents,
+        n_tokens=n_tokens,
+        n_bytes=n_bytes,
+        n_parameters=sum(p.numel() for p in base.parameters()),
+        n_trained=n_trained,
+        subspace_dim=subspace.z.numel(),
+        levels=config.levels,
+        bits_total=bits_total,
+        bits={**bits, "alpha_choice": alpha_bits},
+        delta=config.delta,
+        delta_per_statement=delta_each,
+        bounds=cert,
+        empirical={**empirical, "train_bytes_per_token": n_bytes / n_tokens},
+        test=test,
+        baseline={"model": "unigram", "bits_total": uni_bits, "bounds": baseline, "empirical": baseline_empirical},
+        quantization={"codebook": [float(v) for v in codebook.float()], "counts": counts, "entropy_bits": empirical_entropy_bits(indices.numpy()), "code_sha256": hashlib.sha256(payload).hexdigest()},
+        wall_seconds=round(time.time() - started, 1),
+        environment={"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(), "device": config.device, "threads": torch.get_num_threads()},
+        config=config.to_dict(),
+        run_id=None if run is None else run.id,
+    )
+
+
+def _empirical_risks(scores, byte_counts) -> dict:
+    """Mean per-document bits per token and per byte (unsmoothed), and top-k errors."""
+    bits = [-np.log2(np.maximum(p.astype(np.float64), 1e-30)) for p, _ in scores]
+    out = {
+        "bits_per_token": float(np.mean([b.mean() for b in bits])),
+        "bits_per_byte": float(sum(b.sum() for b in bits) / max(1, sum(byte_counts))),
+        "tokens": int(sum(len(b) for b in bits)),
+    }
+    for k in TOP_K:
+        out[f"top{k}_error"] = float(np.mean([(r >= k).mean() for _, r in scores]))
+    return out
+
+
+BOUND_KINDS = ("document", "token-level")
+
+
+def lm_recipe(bound: str = "document") -> LMCertifyConfig:
+    """The tuned configuration for the built-in corpus, per the bound one wants tightest:
+    ``document`` needs a code of a few thousand bits (n = documents), ``token-level`` affords far
+    more (n = tokens)."""
+    if bound not in BOUND_KINDS:
+        raise ValueError(f"bound must be one of {', '.join(BOUND_KINDS)}, got {bound!r}")
+    if bound == "document":
+        return LMCertifyConfig(method="sublora", subspace_dim=3000, levels=9)
+    return LMCertifyConfig(method="sublora", subspace_dim=50_000, levels=9)
+
+
+def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None, progress: bool = True):
+    """Certify a freshly initialised built-in GPT on a built-in corpus; everything lands in a run folder."""
+    from genlab.data import load_corpus, make_tokenizer
+    from genlab.models import GPTConfig, build_gpt
+
+    data = load_corpus(corpus)
+    train_docs, test_docs = data.train, data.test
+    if max_documents is not None:
+        if max_documents < 2:
+            raise ValueError(f"max_documents must be >= 2, got {max_documents}")
+        train_docs = train_docs[:max_documents]
+        test_docs = test_docs[: max(1, max_documents // 10)]
+    GPTConfig(size)  # a bad size fails before any work
+    run_config = {"kind": "certify-lm", "corpus": corpus, "size": size, "tokenizer": tokenizer, "vocab": vocab, "max_documents": max_documents, "certify": config.to_dict()}
+    run = store.start_run(f"certify-lm-{corpus}", run_config)
+    with run:
+        tok = make_tokenizer(tokenizer, train_docs, vocab)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = build_gpt(GPTConfig(size, vocab_size=tok.vocab_size, context=config.context))
+        result = certify_language_model(model, train_docs, test_docs, config, tokenizer=tok, run=run, progress=progress)
+        summary = {"corpus": corpus, "model": size, "method": config.method, "document_bound": result.document_bound, "token_bound": result.token_bound, "bits": result.bits_total}
+        run.complete({"corpus": corpus, "model": size, **result.to_dict()}, summary)
+    return result, run

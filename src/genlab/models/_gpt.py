@@ -1,0 +1,61 @@
+"""Small GPTs for language-model certificates: the Hugging Face GPT-2 architecture with a small
+config (so a user's own Hugging Face causal LM goes through exactly the same code), and
+:class:`CausalLM`, which turns any causal LM into a plain ``token ids -> logits`` module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+# name -> (layers, embedding width, heads). Sizes for a 2-core CPU: nano trains in minutes.
+GPT_SIZES = {
+    "gpt-nano": (2, 64, 2),
+    "gpt-micro": (3, 96, 3),
+    "gpt-tiny": (4, 128, 4),
+    "gpt-small": (6, 192, 6),
+}
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """A GPT-2-architecture model: ``size`` from :data:`GPT_SIZES`, vocabulary, context length."""
+
+    size: str = "gpt-tiny"
+    vocab_size: int = 257
+    context: int = 256
+
+    def __post_init__(self) -> None:
+        if self.size not in GPT_SIZES:
+            raise ValueError(f"unknown model size {self.size!r}; choose one of {', '.join(GPT_SIZES)}")
+        if self.vocab_size < 2 or self.context < 2:
+            raise ValueError(f"vocab_size and context must be >= 2, got {self.vocab_size} and {self.context}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CausalLM(nn.Module):
+    """``forward(ids) -> logits`` of shape (batch, time, vocab) for any causal LM: a Hugging Face
+    model (whose output carries ``.logits``) or a module that already returns logits."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out = self.model(ids)
+        return getattr(out, "logits", out)
+
+
+def build_gpt(config: GPTConfig) -> CausalLM:
+    """A freshly initialised GPT-2 (under the caller's torch seed), without dropout or KV cache."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    layers, width, heads = GPT_SIZES[config.size]
+    hf = GPT2Config(vocab_size=config.vocab_size, n_positions=config.context, n_embd=width, n_layer=layers, n_head=heads,
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, use_cache=False,
+                    bos_token_id=config.vocab_size - 1, eos_token_id=config.vocab_size - 1)
+    return CausalLM(GPT2LMHeadModel(hf))

@@ -1,0 +1,196 @@
+"""Language-model certificates: tokenizers, SubLoRA, the compressed-LM round trip, the pipeline."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from genlab.certify import LMCertifyConfig, certify_language_model, decode_language_model
+from genlab.certify._language import _build, _sample_positions, score_documents
+from genlab.compress import LoRAParametrization, QuantizedCode, SubspaceModel, encode, lora_targets
+from genlab.data import BPETokenizer, ByteTokenizer, load_tokenizer, make_tokenizer
+from genlab.models import GPTConfig, build_gpt
+from genlab.train import TrainConfig
+
+WORDS = "the of and to in is was he that it for on with as his they be at one have this from".split()
+
+
+def _docs(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 20))) + "." for _ in range(n)]
+
+
+def _gpt(size="gpt-nano", vocab=257, context=32, seed=0):
+    torch.manual_seed(seed)
+    return build_gpt(GPTConfig(size, vocab_size=vocab, context=context))
+
+
+TINY = LMCertifyConfig(subspace_dim=200, levels=5, context=32, m_documents=60, m_tokens=300, m_test=20, quantization_stages=(0.5, 1.0),
+                       train=TrainConfig(epochs=1, lr=0.05, batch_size=16, schedule="onecycle"), qat=TrainConfig(epochs=0.5, lr=0.01, batch_size=16))
+
+
+# --- tokenizers -------------------------------------------------------------------------------
+
+
+def test_byte_tokenizer_round_trip_and_costs_nothing():
+    tok = ByteTokenizer()
+    text = "In the beginning — café"
+    assert tok.encode(text) == list(text.encode("utf-8"))
+    assert tok.decode(tok.encode(text)) == text
+    assert tok.bos_id == 256 and tok.vocab_size == 257 and tok.description_bits() == 0
+    assert isinstance(load_tokenizer(tok.to_str()), ByteTokenizer)
+
+
+def test_bpe_is_trained_on_the_given_documents_and_pays_for_its_merges():
+    tok = make_tokenizer("bpe", _docs(300), vocab_size=300)
+    assert isinstance(tok, BPETokenizer) and tok.vocab_size == 300
+    merges = len(tok.merges)
+    assert merges == 300 - 257
+    gamma = 2 * (merges + 1).bit_length() - 1
+    assert tok.description_bits() == gamma + sum(2 * math.ceil(math.log2(257 + k)) for k in range(merges))
+    text = "the of and to café"
+    assert tok.decode(tok.encode(text)) == text
+    assert len(tok.encode("the of and")) < len(text.encode())  # merges shorten common words
+    again = load_tokenizer(tok.to_str())
+    assert again.encode(text) == tok.encode(text)
+
+
+@pytest.mark.parametrize("kind,vocab,message", [("bpe", None, "vocab_size"), ("bpe", 100, "vocab_size must lie"), ("chars", None, "unknown tokenizer")])
+def test_bad_tokenizer_requests_are_clear_errors(kind, vocab, message):
+    with pytest.raises(ValueError, match=message):
+        make_tokenizer(kind, _docs(10), vocab)
+
+
+# --- SubLoRA ----------------------------------------------------------------------------------
+
+
+def test_lora_parameter_count_and_memory():
+    gpt = _gpt()
+    lora = LoRAParametrization(gpt, rank=4)
+    params = dict(gpt.named_parameters())
+    expected = sum(4 * sum(params[n].shape) for n in lora.targets) + sum(p.numel() for p in params.values() if p.dim() == 1)
+    assert lora.size == expected
+    # every attention, MLP and embedding matrix of the GPT-2 (tied output head counted once)
+    assert sorted(lora.targets) == sorted(n for n, p in params.items() if p.dim() == 2)
+    assert lora_targets(gpt) == lora.targets
+    total = sum(p.numel() for p in gpt.parameters())
+    assert lora.size < total / 4
+    sub = SubspaceModel(gpt, 500, seed=0, projector="fastfood", parametrization=lora)
+    stored = sum(b.numel() for b in sub.projector.buffers())
+    assert stored <= 3 * (lora.size + 2 * 500)  # O(D + d), never D x d
+    assert [n for n, p in sub.named_parameters() if p.requires_grad] == ["z"]
+
+
+def test_sublora_starts_at_the_base_model_and_materializes_exactly():
+    gpt = _gpt()
+    x = torch.randint(0, 257, (3, 16))
+    with torch.no_grad():
+        expected = gpt(x)
+    sub = SubspaceModel(gpt, 300, seed=1, projector="fastfood", parametrization=LoRAParametrization(gpt, rank=2, seed=1))
+    with torch.no_grad():
+        assert torch.allclose(sub(x), expected, atol=1e-5)
+        sub.z.normal_()
+        moved = sub(x)
+        assert not torch.allclose(moved, expected, atol=1e-3)
+        assert torch.allclose(sub.materialize()(x), moved, atol=1e-4)
+
+
+def test_bad_lora_settings_are_clear_errors():
+    gpt = _gpt()
+    with pytest.raises(ValueError, match="rank must be >= 1"):
+        LoRAParametrization(gpt, rank=0)
+    with pytest.raises(ValueError, match="not a 2-D parameter"):
+        LoRAParametrization(gpt, targets=["model.transformer.ln_f.weight"])
+
+
+@pytest.mark.parametrize("method", ["sublora", "lora", "subspace"])
+def test_compressed_language_model_round_trip(method):
+    """train -> QAT -> code file -> decode from the bytes alone: the same predictions."""
+    from genlab.certify._classifier import quantization_aware_training
+    from genlab.certify._language import _sequences, _windows
+
+    tok = ByteTokenizer()
+    config = LMCertifyConfig(method=method, subspace_dim=150, levels=4, context=32, quantization_stages=(),
+                             train=TrainConfig(epochs=0.3, lr=0.02, batch_size=8), qat=TrainConfig(epochs=0.2, lr=0.01, batch_size=8))
+    base = _gpt()
+    sub = _build(base, sum(p.numel() for p in base.parameters()), config)
+    x, y = _windows(_sequences(tok, _docs(60)), tok.bos_id, 32)
+    indices, codebook = quantization_aware_training(sub, 4, (), config.qat, x, y, progress=False)
+    payload, bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1)
+    assert 8 * len(payload) == sum(bits.values())
+    decoded, code = decode_language_model(payload, _gpt(), config)
+    assert (code.indices == indices.numpy()).all()
+    expected = sub.materialize(codebook.float()[indices])
+    with torch.no_grad():
+        assert torch.equal(decoded(x[:4].long()), expected(x[:4].long()))
+
+
+# --- scoring and sampling -----------------------------------------------------------------------
+
+
+def test_scoring_chunks_long_documents_like_one_pass_within_the_context():
+    gpt = _gpt(context=32)
+    seqs = [np.array(list(b"a short one"), dtype=np.int32), np.array(list(b"x" * 70), dtype=np.int32)]
+    scores = score_documents(gpt, seqs, 256, 32, progress=False)
+    assert [len(p) for p, _ in scores] == [11, 70]
+    ids = torch.tensor([[256] + list(b"a short one")])
+    with torch.no_grad():
+        logp = torch.log_softmax(gpt(ids)[0, :-1], -1)
+    direct = logp.gather(1, ids[0, 1:, None])[:, 0].exp().numpy()
+    assert np.allclose(scores[0][0], direct, rtol=1e-4)
+    p, r = scores[1]
+    assert np.all((p > 0) & (p <= 1)) and np.all((r >= 0) & (r < 257))
+
+
+def test_token_positions_are_sampled_uniformly_without_replacement():
+    lengths = np.array([5, 1, 10, 4])
+    doc, off = _sample_positions(lengths, 20, np.random.default_rng(0))
+    assert len(doc) == 20 and np.all(off < lengths[doc]) and np.all(off >= 0)
+    assert len(set(zip(doc.tolist(), off.tolist()))) == 20  # every position exactly once
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def test_certify_language_model_end_to_end():
+    docs = _docs(400)
+    result = certify_language_model(_gpt(), docs[:360], docs[360:], TINY, progress=False)
+    assert set(result.bounds) == {f"{lvl}/{what}" for lvl in ("document", "token") for what in ("loss", "top1", "top10", "top100")}
+    assert result.delta_per_statement == pytest.approx(TINY.delta / 8)
+    assert result.n_documents == 360 and result.n_tokens == sum(len(d.encode()) for d in docs[:360])
+    assert result.bits_total == sum(v for k, v in result.bits.items() if k != "alpha_choice") and result.bits["alpha_choice"] == 2
+    for key, b in result.bounds.items():
+        assert b["bound"] >= b["empirical"], key
+        assert b["delta"] == pytest.approx(TINY.delta / 8)
+    assert result.bounds["document/loss"]["alpha"] in TINY.alphas
+    lo, hi = result.bounds["token/loss"]["loss_range"]
+    assert hi == pytest.approx(math.log2(257 / result.bounds["token/loss"]["alpha"]))
+    assert result.bounds["document/top1"]["bound"] >= result.bounds["document/top10"]["bound"] >= result.bounds["document/top100"]["bound"]
+    uni = result.baseline
+    assert uni["model"] == "unigram" and uni["bits_total"] == 12 * 257
+    assert uni["bounds"]["document/loss"]["m"] == 360  # the unigram is scored on every document
+    assert 0 < result.test["bits_per_byte"] < 9 and result.test["m"] == 20
+
+
+@pytest.mark.parametrize("train,message", [
+    ([], "empty"),
+    ([b"\xff\xfe not utf-8", "fine"], "UTF-8"),
+    (["only one document"], "at least 2"),
+    (["ok", "   "], "whitespace"),
+])
+def test_bad_corpus_input_is_a_clear_error(train, message):
+    with pytest.raises(ValueError, match=message):
+        certify_language_model(_gpt(), train, None, TINY, progress=False)
+
+
+def test_a_model_whose_vocabulary_is_too_small_is_a_clear_error():
+    with pytest.raises(ValueError, match="vocab_size=257"):
+        certify_language_model(_gpt(vocab=100), _docs(10), None, TINY, progress=False)
+
+
+@pytest.mark.parametrize("kwargs,message", [(dict(method="full"), "method must be one of"), (dict(alphas=(0.0,)), "alphas"), (dict(delta=2.0), "delta")])
+def test_bad_lm_config_is_a_clear_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LMCertifyConfig(**kwargs)
