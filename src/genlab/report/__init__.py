@@ -1,8 +1,21 @@
 """Reports: a run folder's JSON files -> one self-contained HTML page.
 
-    path = genlab.report.write_certificate_report("runs/<run_id>")
+    path = genlab.report.write_report("runs/<run_id>")  # picks the page for the run's kind
 """
 
-from genlab.report._certificate import render_certificate_report, write_certificate_report
+import json
+from pathlib import Path
 
-__all__ = ["render_certificate_report", "write_certificate_report"]
+from genlab.report._certificate import render_certificate_report, write_certificate_report
+from genlab.report._language import render_lm_report, write_lm_report
+
+
+def write_report(run_folder: str | Path) -> Path:
+    """Write ``run_folder/report.html``: the language-model page when config.json's "kind" is
+    "certify-lm", the classifier certificate page otherwise; returns its path."""
+    config_path = Path(run_folder) / "config.json"
+    kind = json.loads(config_path.read_text()).get("kind") if config_path.is_file() else None
+    return write_lm_report(run_folder) if kind == "certify-lm" else write_certificate_report(run_folder)
+
+
+__all__ = ["render_certificate_report", "render_lm_report", "write_certificate_report", "write_lm_report", "write_report"]

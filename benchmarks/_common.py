@@ -1,0 +1,56 @@
+"""Shared by the benchmarks: the machine line, and writing results (JSON, Markdown, README table)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, torch {torch.__version__} ({torch.get_num_threads()} threads)"
+
+
+def previous_rows(name: str, key) -> dict:
+    """Rows of an earlier run of benchmark ``name``, by ``key(row)`` (for --only reruns)."""
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return {}
+    return {key(r): r for r in json.loads(path.read_text())["rows"]}
+
+
+def write_results(name: str, rows: list[dict], markdown, note: str) -> str:
+    """Write benchmarks/results/<name>.json and .md and the README block between
+    ``<!-- bench:<name> -->`` markers; returns the Markdown table."""
+    command = f"python benchmarks/{name}.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "command": command.strip()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
+    header = f"Measured {meta['date']} on {meta['machine']}; command: `{meta['command']}` (per-row dates in {name}.json). {note}"
+    table = markdown(rows, header)
+    (RESULTS / f"{name}.md").write_text(f"# benchmarks/{name}.py\n\n" + table)
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = f"<!-- bench:{name} -->\n{table}<!-- /bench:{name} -->"
+    if f"<!-- bench:{name} -->" in text:
+        text = re.sub(rf"<!-- bench:{name} -->.*<!-- /bench:{name} -->", lambda _: block, text, flags=re.S)
+        readme.write_text(text)
+    return table

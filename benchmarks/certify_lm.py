@@ -1,0 +1,92 @@
+"""Benchmark: language-model certificates on the built-in English corpus (byte tokens).
+
+Cases (each an end-to-end `certify_lm_builtin` run into the store):
+- ``document``: the document-level recipe (SubLoRA on gpt-nano);
+- ``token-level``: the token-level recipe;
+- ``ablation-lora``, ``ablation-subspace``: the document recipe with plain LoRA / a plain
+  subspace instead of SubLoRA (the SubLoRA row is ``document``);
+- ``size-micro``, ``size-tiny``: the document recipe on larger GPTs (gpt-nano is ``document``).
+
+Writes benchmarks/results/certify_lm.json and .md and the README table between the
+``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row.
+
+    .venv/bin/python benchmarks/certify_lm.py                      # all cases
+    .venv/bin/python benchmarks/certify_lm.py --only document      # some cases
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+
+from _common import ROOT, previous_rows, write_results
+
+from genlab.certify import certify_lm_builtin, lm_recipe
+from genlab.store import RunStore
+
+CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-micro", "size-tiny"]
+TARGETS = {"document": "document <= 5.5 (stretch 5.0)", "token-level": "token <= 3.5 (stretch 3.0)"}
+
+
+def case(name: str):
+    if name == "token-level":
+        return lm_recipe("token-level")
+    size, config = lm_recipe("document")
+    if name == "ablation-lora":
+        return size, replace(config, method="lora")
+    if name == "ablation-subspace":
+        return size, replace(config, method="subspace")
+    if name.startswith("size-"):
+        return f"gpt-{name[5:]}", config
+    return size, config
+
+
+def row(name: str, size: str, r) -> dict:
+    b, u = r.bounds, r.baseline["bounds"]
+    return {
+        "case": name, "model": size, "method": r.method, "n_parameters": r.n_parameters, "n_trained": r.n_trained,
+        "subspace_dim": r.subspace_dim, "levels": r.levels, "bits_total": r.bits_total,
+        "document_bound": b["document/loss"]["bound"], "document_alpha": b["document/loss"]["alpha"], "document_empirical": b["document/loss"]["empirical"],
+        "token_bound": b["token/loss"]["bound"], "token_alpha": b["token/loss"]["alpha"], "token_empirical": b["token/loss"]["empirical"],
+        "document_top1": b["document/top1"]["bound"], "document_top10": b["document/top10"]["bound"], "token_top1": b["token/top1"]["bound"], "token_top10": b["token/top10"]["bound"],
+        "unigram_document": u["document/loss"]["bound"], "unigram_token": u["token/loss"]["bound"], "unigram_token_top10": u["token/top10"]["bound"],
+        "test_bits_per_byte": r.test.get("bits_per_byte"), "train_bits_per_token": r.empirical["token/loss_unsmoothed"],
+        "n_documents": r.n_documents, "n_tokens": r.n_tokens, "wall_seconds": r.wall_seconds, "target": TARGETS.get(name, ""), "run_id": r.run_id,
+    }
+
+
+def markdown(rows: list[dict], header: str) -> str:
+    f = lambda v, p=3: "" if v is None else f"{v:.{p}f}"  # noqa: E731
+    lines = [header, "",
+             "| case | model | method | d | bits | document bound (unigram) | token bound (unigram) | top-1 doc / token | top-10 doc / token | test bits/byte | train bits/byte | wall s | target |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['case']} | {r['model']} | {r['method']} | {r['subspace_dim']} | {r['bits_total']} | **{f(r['document_bound'])}** ({f(r['unigram_document'])}) | "
+                     f"**{f(r['token_bound'])}** ({f(r['unigram_token'])}) | {f(r['document_top1'])} / {f(r['token_top1'])} | {f(r['document_top10'])} / {f(r['token_top10'])} | "
+                     f"{f(r['test_bits_per_byte'])} | {f(r['train_bits_per_token'])} | {r['wall_seconds']:.0f} | {r['target']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices=CASES, help="cases to run (default: all)")
+    parser.add_argument("--store", default=str(ROOT / "runs" / "bench"), help="run store for the benchmark runs")
+    args = parser.parse_args()
+    store = RunStore(args.store)
+    previous = previous_rows("certify_lm", lambda r: r["case"])
+    for name in args.only or CASES:
+        size, config = case(name)
+        print(f"== {name}: {size} {config}", flush=True)
+        result, run = certify_lm_builtin("english", size, config, store=store, progress=sys.stdout.isatty())
+        previous[name] = row(name, size, result) | {"date": time.strftime("%Y-%m-%d %H:%M %Z")}
+        print(f"   document bound {result.document_bound:.3f}, token bound {result.token_bound:.3f}, {result.bits_total} bits, {result.wall_seconds:.0f} s", flush=True)
+    rows = [previous[c] for c in CASES if c in previous]
+    print(write_results("certify_lm", rows, markdown,
+                        "Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
+                        "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per byte value) is bounded the same way."))
+
+
+if __name__ == "__main__":
+    main()

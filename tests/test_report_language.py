@@ -1,0 +1,198 @@
+"""genlab.report for language-model certificates: a run folder -> one self-contained HTML page."""
+
+import json
+import math
+import re
+
+import pytest
+
+from genlab.report import render_lm_report, write_lm_report, write_report
+from genlab.report._language import _training_bits
+
+KEYS = [f"{level}/{kind}" for level in ("document", "token") for kind in ("loss", "top1", "top10", "top100")]
+
+
+def statement(bound, empirical, complexity, *, n, m, bits, sampling=0.0, alpha=None):
+    """One bound's fields as genlab.bounds.LanguageBound writes them (+ alpha for loss bounds)."""
+    out = {"bound": bound, "empirical": empirical, "sampling_term": sampling, "complexity_term": complexity, "n": n, "m": m,
+           "bits": bits, "delta": 0.00625, "delta_bound": 0.00625 if m == n else 0.003125, "delta_sample": 0.0 if m == n else 0.003125,
+           "loss_range": [0.0 if alpha is None else 0.4132, 1.0 if alpha is None else 10.0056],
+           "method": "token_azuma_hoeffding" if n != 400 else "document_hoeffding" if alpha else "document_kl"}
+    if alpha is not None:
+        out["alpha"] = alpha
+    return out
+
+
+def lm_result(*, beats: bool, pretrained=None) -> dict:
+    """A byte-level certify-lm result (|V| = 257, log2 |V| = 8.0056): the real run's numbers when
+    ``beats`` is False (both loss bounds worse than the unigram's and vacuous), a model that wins
+    at both levels (5.1 vs 6.0 and 3.9 vs 5.0 bits per token) when True."""
+    doc, tok = (5.1, 3.9) if beats else (31.3597, 8.4975)
+    n, N = 400, 48607
+    bounds = {
+        "document/loss": statement(doc, 4.2, doc - 4.2, n=n, m=n, bits=7978.0, alpha=0.25),
+        "document/top1": statement(1.0, 0.8151, 0.1849, n=n, m=n, bits=7976.0),
+        "document/top10": statement(0.95 if beats else 1.0, 0.2917, 0.7083, n=n, m=n, bits=7976.0),
+        "document/top100": statement(0.9, 0.0856, 0.8144, n=n, m=n, bits=7976.0),
+        "token/loss": statement(tok, 1.4, tok - 1.4 - 0.1152, sampling=0.1152, n=N, m=20000, bits=7978.0, alpha=0.25),
+        "token/top1": statement(0.9 if beats else 1.0591, 0.6085, 0.2386, sampling=0.012, n=N, m=20000, bits=7976.0),
+        "token/top10": statement(0.5371, 0.2865, 0.2386, sampling=0.012, n=N, m=20000, bits=7976.0),
+        "token/top100": statement(0.3312, 0.0806, 0.2386, sampling=0.012, n=N, m=20000, bits=7976.0),
+    }
+    unigram = {key: dict(b, bits=b["bits"] - 4892, sampling_term=0.0, m=b["n"]) for key, b in bounds.items()}
+    unigram["document/loss"]["bound"] = 6.0 if beats else 20.3772
+    unigram["token/loss"]["bound"] = 5.0 if beats else 6.0809
+    unigram["token/top1"]["bound"] = 0.9611
+    test = {"bits_per_token": 5.9541, "bits_per_byte": 5.9495, "tokens": 4933, "top1_error": 0.8130, "top10_error": 0.2930, "top100_error": 0.0905}
+    bits = {"hyperparameters": 0, "frequency_table": 72, "codebook": 112, "parameters": 7791, "padding": 1, "tokenizer": 0, "alpha_choice": 2}
+    result = {
+        "corpus": "bible", "model": "gpt-nano", "method": "sublora", "tokenizer": "bytes", "vocab_size": 257, "n_documents": n,
+        "n_tokens": N, "n_bytes": N, "n_parameters": 124736, "n_trained": 42768, "subspace_dim": 3000, "levels": 7,
+        "bits_total": sum(bits.values()), "bits": bits, "delta": 0.05, "delta_per_statement": 0.00625, "bounds": bounds,
+        "empirical": {"document/loss_unsmoothed": 5.9264, "token/loss_unsmoothed": 5.8875, "train_bytes_per_token": 1.0},
+        "test": dict(test, m=40),
+        "baseline": {"model": "unigram", "bits_total": 3084, "bounds": unigram,
+                     "empirical": {"document/loss_unsmoothed": 4.34, "token/loss_unsmoothed": 4.32, "test": dict(test, bits_per_token=4.3728)}},
+        "quantization": {"codebook": [-0.2283, -0.1174, -0.0754, -0.0148, 0.026, 0.1005, 0.2242],
+                         "counts": [670, 485, 230, 158, 162, 497, 798], "entropy_bits": 7743.065, "code_sha256": "06" * 32},
+        "wall_seconds": 4.7, "environment": {"torch": "2.13.0+cpu", "python": "3.11.7", "device": "cpu"},
+        "config": {"method": "sublora", "alphas": [0.01, 0.05, 0.1, 0.25], "delta": 0.05},
+    }
+    if pretrained is not None:
+        result["config"]["pretrained"] = pretrained
+    return result
+
+
+def lm_run(folder, **kwargs) -> dict:
+    """The files of a finished certify-lm run; metrics.jsonl ends in a line cut by a crash."""
+    result = lm_result(**kwargs)
+    folder.mkdir(exist_ok=True)
+    config = {"kind": "certify-lm", "corpus": "bible", "size": "gpt-nano", "note": "<script>", "certify": result["config"]}
+    lines = [json.dumps({"tag": tag, "epoch": e, "step": e, "loss": 4.0 - e, "train_acc": 0.1 * e, "lr": 0.01})
+             for tag in ("sublora d=3000", "qat d=3000 L=7 frozen 50%", "qat d=3000 L=7 frozen 100%") for e in (1, 2)]
+    (folder / "result.json").write_text(json.dumps(result))
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "metrics.jsonl").write_text("\n".join(lines) + '\n{"tag": "qat d=3000 L=7 frozen 100%", "ep')
+    return result
+
+
+@pytest.fixture
+def stub_plots(monkeypatch):
+    """Skip PNG rendering (the slow part) in tests that read only the page's text."""
+    for module in ("genlab.report._certificate", "genlab.report._language"):
+        monkeypatch.setattr(f"{module}._img", lambda fig: '<img alt="plot" src="data:image/png;base64,">')
+
+
+def verdict(page: str) -> str:
+    return re.search(r'<p class="verdict[^"]*">(.*?)</p>', page).group(1)
+
+
+def test_page_is_written_and_self_contained(tmp_path):
+    lm_run(tmp_path, beats=False)
+    path = write_lm_report(tmp_path)
+    assert path == tmp_path / "report.html"
+    page = path.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
+    assert "<script" not in page and "<link" not in page and "&lt;script&gt;" in page  # the config is escaped
+    assert page.count('<img alt="plot" src="data:image/png;base64,') == 4  # bounds, bits, levels, curves
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "metrics.jsonl", "report.html", "result.json"]
+
+
+def test_first_line_says_plainly_when_the_unigram_is_as_good(tmp_path, stub_plots):
+    lm_run(tmp_path, beats=False)
+    first = verdict(write_lm_report(tmp_path).read_text())
+    assert first.startswith("This certificate does NOT clearly beat its unigram baseline at any level.")
+    assert "Document level: the loss bound 31.3597 bits per token does NOT beat the unigram model's 20.3772" in first
+    assert "worse by 10.9825 bits per token" in first
+    assert "Token level: the loss bound 8.4975 bits per token does NOT beat the unigram model's 6.0809" in first
+    assert first.count("the certificate says nothing beyond what a unigram model of the bytes already guarantees") == 2
+    assert first.count("It is vacuous") == 2 and "log2 |V| = 8.0056" in first
+    assert "Vacuous top-k error bounds" in first and "document top-1 (1.0000)" in first and "token top-1 (1.0591)" in first
+    assert "token top-10" not in first
+
+
+def test_first_line_says_by_how_much_it_beats_the_unigram(stub_plots):
+    page = render_lm_report(lm_result(beats=True), {}, [])
+    first = verdict(page)
+    assert 'class="verdict good"' in page
+    assert first.startswith("This certificate clearly beats its unigram baseline at both the document and the token level.")
+    assert "the loss bound 5.1000 bits per token beats the unigram model's 6.0000 under the same statement by 0.9000 bits per token" in first
+    assert "the loss bound 3.9000 bits per token beats the unigram model's 5.0000 under the same statement by 1.1000 bits per token" in first
+    assert "NOT" not in first and "It is vacuous" not in first
+    assert first.endswith("Vacuous top-k error bounds (&ge; 1, they say nothing): document top-1 (1.0000).")
+
+
+def test_one_level_winning_and_a_narrow_win_are_told_apart(stub_plots):
+    result = lm_result(beats=True)
+    result["bounds"]["document/loss"]["bound"] = 5.8  # less than 10% below 6.0
+    page = render_lm_report(result, {}, [])
+    first = verdict(page)
+    assert 'class="verdict note"' in page
+    assert first.startswith("This certificate clearly beats its unigram baseline only at the token level.")
+    assert "beats the unigram model's 6.0000 under the same statement only narrowly (by 0.2000 bits per token" in first
+
+
+def test_all_eight_statements_sit_beside_the_unigram_and_random_guessing(stub_plots):
+    result = lm_result(beats=False)
+    page = render_lm_report(result, {}, [])
+    for key in KEYS:
+        row = re.search(rf"<tr><td>{key}</td>(.*?)</tr>", page).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        b, u = result["bounds"][key], result["baseline"]["bounds"][key]
+        assert cells[0] == f"{b['bound']:.4f}" and cells[6] == f"{u['bound']:.4f}"
+        assert cells[4] == f"{b['m']} / {b['n']}"
+        k = None if key.endswith("loss") else int(key.split("/top")[1])
+        assert cells[-1] == (f"{math.log2(257):.4f}" if k is None else f"{1 - k / 257:.4f}")
+    assert re.search(r"<tr><td>token/loss</td>.*?<td class=\"num\">0.2500</td>", page)  # alpha
+    assert "On 40 held-out test documents" in page and "5.9495" in page  # bits per byte of the decoded model
+
+
+def test_pretrained_warning_only_when_flagged(stub_plots):
+    warning = "a bound with a pretrained prior is only valid if the evaluation documents were not in its pretraining data"
+    assert warning not in render_lm_report(lm_result(beats=True), {"kind": "certify-lm"}, [])
+    assert warning not in render_lm_report(lm_result(beats=True, pretrained=False), {}, [])
+    assert warning in render_lm_report(lm_result(beats=True, pretrained="gpt2"), {}, [])
+    assert warning in render_lm_report(lm_result(beats=True), {"kind": "certify-lm", "pretrained": "gpt2"}, [])
+
+
+def test_assumptions_are_stated_with_the_run_numbers(stub_plots):
+    page = render_lm_report(lm_result(beats=False), {}, [])
+    assert "i.i.d. draws" in page and "of a fresh document" in page
+    assert "expected next-token loss given the actual preceding context" in page and "It is NOT the loss on fresh documents" in page
+    assert "All 8 statements hold together with probability &ge; 1 - delta = 0.95" in page and "delta_per_statement = 0.00625" in page
+    assert "from a grid of 4 values [0.01, 0.05, 0.1, 0.25], paid with 2 bits" in page
+    assert "A BPE tokenizer's merges are paid in bits" in page
+
+
+def test_training_curves_are_in_bits_with_qat_stages_end_to_end(tmp_path, stub_plots):
+    lm_run(tmp_path, beats=False)
+    metrics = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()[:-1]]
+    phases = _training_bits(metrics)
+    assert list(phases) == ["sublora d=3000", "qat d=3000 L=7"]
+    epochs, losses, _ = zip(*phases["qat d=3000 L=7"])
+    assert epochs == (1, 2, 3, 4)
+    assert losses == pytest.approx([n / math.log(2) for n in (3.0, 2.0, 3.0, 2.0)])
+    (tmp_path / "metrics.jsonl").unlink()
+    assert "no training metrics recorded" in write_lm_report(tmp_path).read_text()
+
+
+def test_missing_or_foreign_result_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="result.json not found"):
+        write_lm_report(tmp_path)
+    (tmp_path / "result.json").write_text(json.dumps({"dataset": "mnist", "error_bound": 0.24, "bits_total": 1968, "delta": 0.05}))
+    with pytest.raises(ValueError, match="is not a language-model certificate .*write_certificate_report"):
+        write_lm_report(tmp_path)
+    (tmp_path / "result.json").write_text('{"bounds": ')
+    with pytest.raises(ValueError, match="not valid JSON"):
+        write_lm_report(tmp_path)
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_write_report_picks_the_page_by_the_run_kind(tmp_path, monkeypatch, stub_plots):
+    lm_run(tmp_path, beats=True)
+    assert "genlab language-model certificate" in write_report(tmp_path).read_text()
+    calls = []
+    monkeypatch.setattr("genlab.report.write_certificate_report", lambda folder: calls.append(folder) or folder)
+    (tmp_path / "config.json").write_text(json.dumps({"kind": "certify"}))
+    assert write_report(tmp_path) == tmp_path and calls == [tmp_path]
