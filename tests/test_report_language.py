@@ -7,7 +7,7 @@ import re
 import pytest
 
 from genlab.report import render_lm_report, write_lm_report, write_report
-from genlab.report._language import _training_bits
+from genlab.report._language import _lm_curves
 
 KEYS = [f"{level}/{kind}" for level in ("document", "token") for kind in ("loss", "top1", "top10", "top100")]
 
@@ -168,11 +168,22 @@ def test_assumptions_are_stated_with_the_run_numbers(stub_plots):
 def test_training_curves_are_in_bits_with_qat_stages_end_to_end(tmp_path, stub_plots):
     lm_run(tmp_path, beats=False)
     metrics = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()[:-1]]
-    phases = _training_bits(metrics)
-    assert list(phases) == ["sublora d=3000", "qat d=3000 L=7"]
-    epochs, losses, _ = zip(*phases["qat d=3000 L=7"])
-    assert epochs == (1, 2, 3, 4)
-    assert losses == pytest.approx([n / math.log(2) for n in (3.0, 2.0, 3.0, 2.0)])
+    from matplotlib.figure import Figure
+
+    figures = []
+
+    class Recording(Figure):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            figures.append(self)
+
+    _lm_curves(metrics, Recording)
+    loss_ax = figures[0].axes[0]
+    lines = {line.get_label(): line for line in loss_ax.get_lines()}
+    assert list(lines) == ["sublora d=3000", "qat d=3000 L=7"]
+    qat = lines["qat d=3000 L=7"]
+    assert list(qat.get_xdata()) == [1, 2, 3, 4]
+    assert list(qat.get_ydata()) == pytest.approx([n / math.log(2) for n in (3.0, 2.0, 3.0, 2.0)])
     (tmp_path / "metrics.jsonl").unlink()
     assert "no training metrics recorded" in write_lm_report(tmp_path).read_text()
 

@@ -187,7 +187,7 @@ def _training_phases(metrics: list[dict]) -> dict[str, list[tuple[float, float, 
     return phases
 
 
-def _curves(metrics: list[dict], Figure) -> str:
+def _curves(metrics: list[dict], Figure, loss_label: str = "loss", acc_label: str = "train accuracy", loss_scale: float = 1.0) -> str:
     phases = _training_phases(metrics)
     if not phases:
         return "<p>no training metrics recorded</p>"
@@ -195,10 +195,10 @@ def _curves(metrics: list[dict], Figure) -> str:
     loss_ax, acc_ax = fig.subplots(1, 2)
     for phase, points in phases.items():
         epochs, losses, accs = zip(*points)
-        loss_ax.plot(epochs, losses, marker=".", label=phase)
+        loss_ax.plot(epochs, [v * loss_scale for v in losses], marker=".", label=phase)
         acc_ax.plot(epochs, accs, marker=".", label=phase)
-    loss_ax.set(xlabel="epoch (of each phase)", ylabel="loss", title="training loss")
-    acc_ax.set(xlabel="epoch (of each phase)", ylabel="train accuracy", title="training accuracy")
+    loss_ax.set(xlabel="epoch (of each phase)", ylabel=loss_label, title="training loss")
+    acc_ax.set(xlabel="epoch (of each phase)", ylabel=acc_label, title="training accuracy")
     acc_ax.legend(fontsize=7)
     return _img(fig)
 

@@ -16,7 +16,7 @@ import math
 import os
 from pathlib import Path
 
-from genlab.report._certificate import CSS, NARROW_MARGIN, _bits, _fmt, _img, _quantization, _read_metrics, _table, _training_phases
+from genlab.report._certificate import CSS, NARROW_MARGIN, _bits, _curves, _fmt, _img, _quantization, _read_metrics, _table
 
 LEVELS = ("document", "token")
 STATEMENTS = ("loss", "top1", "top10", "top100")
@@ -205,25 +205,9 @@ def _parameters(result: dict) -> str:
     return _table(["", "value"], rows) + levels
 
 
-def _training_bits(metrics: list[dict]) -> dict[str, list[tuple[float, float, float]]]:
-    """(epoch, loss in bits = nats / ln 2, train_acc) per phase, QAT stages laid end to end."""
-    return {phase: [(e, loss / math.log(2), acc) for e, loss, acc in points] for phase, points in _training_phases(metrics).items()}
-
-
-def _curves(metrics: list[dict], Figure) -> str:
-    phases = _training_bits(metrics)
-    if not phases:
-        return "<p>no training metrics recorded</p>"
-    fig = Figure(figsize=(10, 3.6))
-    loss_ax, acc_ax = fig.subplots(1, 2)
-    for phase, points in phases.items():
-        epochs, losses, accs = zip(*points)
-        loss_ax.plot(epochs, losses, marker=".", label=phase)
-        acc_ax.plot(epochs, accs, marker=".", label=phase)
-    loss_ax.set(xlabel="epoch (of each phase)", ylabel="bits per token (unsmoothed)", title="training loss")
-    acc_ax.set(xlabel="epoch (of each phase)", ylabel="next-token accuracy", title="training accuracy")
-    acc_ax.legend(fontsize=7)
-    return _img(fig)
+def _lm_curves(metrics: list[dict], Figure) -> str:
+    """Training curves in bits per token (nats / ln 2), QAT stages laid end to end."""
+    return _curves(metrics, Figure, loss_label="bits per token (unsmoothed)", acc_label="next-token accuracy", loss_scale=1 / math.log(2))
 
 
 def _assumptions(result: dict, pretrained: bool) -> str:
@@ -280,7 +264,7 @@ def render_lm_report(result: dict, config: dict, metrics: list[dict]) -> str:
         "<h2>Bounds beside the baselines</h2>", _bounds_plot(result, Figure),
         "<h2>Bits</h2>", _bits(result, Figure), _parameters(result),
         "<h2>Quantization levels</h2>", _quantization(result, Figure),
-        "<h2>Training curves</h2>", _curves(metrics, Figure),
+        "<h2>Training curves</h2>", _lm_curves(metrics, Figure),
         "<h2>Assumptions</h2>", _assumptions(result, _mentions_pretrained(config) or _mentions_pretrained(result)),
         "<h2>Raw inputs of each bound</h2>", _raw_inputs(result),
         "<h2>Configuration</h2>",
