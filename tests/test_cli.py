@@ -162,3 +162,29 @@ def test_an_interrupted_run_resumes_keeping_finished_grid_points(tmp_path, monke
     assert (folder / "candidate-0.json").read_text() == first and (folder / "candidate-1.json").exists()
     assert runner.invoke(app, ["verify", str(folder)]).exit_code == 0
     assert "already complete" in runner.invoke(app, ["certify", "--resume", row["id"], "--out", str(tmp_path)]).output
+
+
+def test_certify_lm_on_a_few_bible_verses(tmp_path):
+    result = runner.invoke(app, ["certify-lm", "--corpus", "bible", "--max-documents", "300", "--dim", "200", "--quiet", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "document/loss" in text and "token/top100" in text and "unigram bound" in text
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    saved = json.loads((folder / "result.json").read_text())
+    assert saved["corpus"] == "bible" and saved["n_documents"] == 300 and saved["subspace_dim"] == 200
+    assert (folder / "report.html").is_file() and (folder / "model.code").stat().st_size * 8 == saved["bits_total"]
+    listing = runner.invoke(app, ["runs", "--out", str(tmp_path)])
+    assert "complete" in listing.output and "bible" in listing.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--corpus", "shakespeare"], "available"),
+    (["--bound", "magic"], "bound must be one of document, token-level"),
+    (["--method", "full"], "method must be one of"),
+    (["--model", "gpt-huge"], "unknown model size"),
+    (["--tokenizer", "bpe"], "vocab_size"),
+])
+def test_certify_lm_bad_input_is_a_clear_error(tmp_path, args, message):
+    result = runner.invoke(app, ["certify-lm", "--corpus", "bible", "--max-documents", "50", "--quiet", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
