@@ -194,3 +194,17 @@ def test_a_model_whose_vocabulary_is_too_small_is_a_clear_error():
 def test_bad_lm_config_is_a_clear_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         LMCertifyConfig(**kwargs)
+
+
+def test_bpe_certificate_pays_for_the_tokenizer_and_bounds_bits_per_byte():
+    docs = _docs(400, seed=1)
+    tok = make_tokenizer("bpe", docs[:360], vocab_size=300)
+    result = certify_language_model(_gpt(vocab=300), docs[:360], docs[360:], TINY, tokenizer=tok, progress=False)
+    assert result.bits["tokenizer"] == tok.description_bits() > 0
+    assert result.bits_total == sum(v for k, v in result.bits.items() if k != "alpha_choice")
+    assert result.delta_per_statement == pytest.approx(TINY.delta / 9)
+    per_byte = result.bounds["document/loss_per_byte"]
+    assert per_byte["loss_range"][0] == 0.0 and per_byte["loss_range"][1] == pytest.approx(math.log2(300 / per_byte["alpha"]))
+    assert per_byte["bound"] >= per_byte["empirical"]
+    assert result.n_bytes == sum(len(d.encode()) for d in docs[:360]) > result.n_tokens  # merges made tokens longer than a byte
+    assert "document/loss_per_byte" in result.baseline["bounds"]

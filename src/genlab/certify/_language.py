@@ -10,10 +10,11 @@ p_alpha = (1 - alpha) p + alpha / |V|, with alpha picked from a public grid afte
 (paid: ceil(log2 |grid|) bits). A BPE tokenizer trained on the training documents is part of the
 hypothesis too and pays its own code (genlab.data.BPETokenizer.description_bits).
 
-Eight statements are certified for the model, each at delta / 8 so that all hold together with
-probability >= 1 - delta:
+Eight statements (nine with a multi-byte tokenizer) are certified for the model, each at
+delta / 8 (delta / 9) so that all hold together with probability >= 1 - delta:
 - document level (documents are the i.i.d. units; a document's loss is its mean per-token loss):
-  smoothed bits per token (per byte for byte tokens), and top-1 / top-10 / top-100 error;
+  smoothed bits per token (per byte for byte tokens; with BPE also bits per byte), and
+  top-1 / top-10 / top-100 error;
 - token level (Azuma on the martingale of per-token losses; the bounded quantity is the mean over
   the training positions of the expected next-token loss given the actual preceding context,
   see genlab.bounds.token_level_bound for the statement and its assumptions): the same four.
@@ -242,12 +243,15 @@ def _per_document_means(values: np.ndarray, starts: np.ndarray, lengths: np.ndar
     return np.add.reduceat(values, starts) / lengths
 
 
-def _statements(doc_p: np.ndarray, doc_r: np.ndarray, doc_lengths: np.ndarray, tok_p: np.ndarray, tok_r: np.ndarray, n_documents, n_tokens, vocab, bits, alphas, delta, sample_share) -> tuple[dict, dict]:
+def _statements(doc_p: np.ndarray, doc_r: np.ndarray, doc_lengths: np.ndarray, tok_p: np.ndarray, tok_r: np.ndarray, n_documents, n_tokens, vocab, bits, alphas, delta, sample_share, doc_bytes: np.ndarray | None = None) -> tuple[dict, dict]:
     """The eight bounds (best alpha for each loss bound, alpha paid in bits) and their empirical risks.
 
     ``doc_p``/``doc_r``: probabilities and ranks of every token of the sampled documents, one
     document after another (``doc_lengths`` each); ``tok_p``/``tok_r``: those of the sampled token
-    positions."""
+    positions. With ``doc_bytes`` (the sampled documents' UTF-8 sizes; for tokenizers whose tokens
+    span several bytes) a ninth statement bounds the document-level bits per byte: a document's
+    total smoothed bits over its bytes lies in [0, log2(|V|/alpha)], since no token is shorter
+    than a byte."""
     alpha_bits = math.ceil(math.log2(len(alphas))) if len(alphas) > 1 else 0
     starts = np.concatenate(([0], np.cumsum(doc_lengths)[:-1]))
     m_docs = len(doc_lengths)
@@ -266,6 +270,15 @@ def _statements(doc_p: np.ndarray, doc_r: np.ndarray, doc_lengths: np.ndarray, t
             if best is None or b.bound < best[1].bound:
                 best = (alpha, b)
         out[f"{level}/loss"] = {**best[1].to_dict(), "alpha": best[0]}
+        if level == "document" and doc_bytes is not None:
+            best = None
+            for alpha in alphas:
+                per_byte = np.add.reduceat(bounds.smoothed_log2_loss(doc_p, alpha, vocab), starts) / doc_bytes
+                hi = bounds.smoothed_loss_range(alpha, vocab)[1]
+                b = bounds.subsampled_document_bound(float(per_byte.mean()), m_docs, n_documents, bits + alpha_bits, delta, (0.0, hi), sample_share)
+                if best is None or b.bound < best[1].bound:
+                    best = (alpha, b)
+            out["document/loss_per_byte"] = {**best[1].to_dict(), "alpha": best[0]}
         raw = -np.log2(np.maximum(doc_p if level == "document" else tok_p, 1e-30))
         empirical[f"{level}/loss_unsmoothed"] = float(_per_document_means(raw, starts, doc_lengths).mean() if level == "document" else raw.mean())
         for k in TOP_K:
@@ -354,7 +367,6 @@ def certify_language_model(
     sequences = _sequences(tokenizer, docs)
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
-    n_bytes = sum(len(d.encode("utf-8")) for d in docs)
 
     subspace = _build(model, sum(p.numel() for p in model.parameters()), config)
     x, y = _windows(sequences, bos, config.context)
@@ -374,7 +386,10 @@ def certify_language_model(
         run.save_bytes(CODE_FILE, payload)
         run.save_bytes("tokenizer.json", tokenizer.to_str().encode())
 
-    statements = 2 * (1 + len(TOP_K))
+    per_byte = tokenizer.kind != "bytes"  # byte tokens: bits per token are bits per byte already
+    doc_bytes = np.array([len(d.encode("utf-8")) for d in docs]) if per_byte else None
+    n_bytes = int(doc_bytes.sum()) if per_byte else n_tokens
+    statements = 2 * (1 + len(TOP_K)) + per_byte
     delta_each = config.delta / statements
     rng = np.random.default_rng(config.seed)
     doc_sample = np.sort(rng.choice(n_documents, size=min(config.m_documents, n_documents), replace=False))
@@ -385,7 +400,8 @@ def certify_language_model(
     doc_p, doc_r = (np.concatenate([scores[i][j] for i in doc_sample.tolist()]) for j in (0, 1))
     tok_p = np.array([scores[d][0][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
     tok_r = np.array([scores[d][1][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
-    cert, empirical = _statements(doc_p, doc_r, lengths[doc_sample], tok_p, tok_r, n_documents, n_tokens, vocab, bits_total, config.alphas, delta_each, config.sample_share)
+    cert, empirical = _statements(doc_p, doc_r, lengths[doc_sample], tok_p, tok_r, n_documents, n_tokens, vocab, bits_total, config.alphas, delta_each, config.sample_share,
+                                  None if doc_bytes is None else doc_bytes[doc_sample])
 
     test = {}
     if test_docs:
@@ -397,7 +413,7 @@ def certify_language_model(
 
     uni_probs, uni_bits = _unigram(sequences, vocab)
     (uni_p, uni_r), = _unigram_scores(uni_probs, [np.concatenate(sequences)])  # every token of every document: m = n
-    baseline, baseline_empirical = _statements(uni_p, uni_r, lengths, uni_p, uni_r, n_documents, n_tokens, vocab, uni_bits, config.alphas, delta_each, config.sample_share)
+    baseline, baseline_empirical = _statements(uni_p, uni_r, lengths, uni_p, uni_r, n_documents, n_tokens, vocab, uni_bits, config.alphas, delta_each, config.sample_share, doc_bytes)
     if test_docs:
         baseline_empirical["test"] = _empirical_risks(_unigram_scores(uni_probs, _sequences(tokenizer, test_docs)), [len(t.encode("utf-8")) for t in test_docs])
 
