@@ -95,3 +95,10 @@ def test_the_safetensors_cache_holds_the_same_model_as_the_gguf_file():
     assert tok_fresh.encode(TEXT) == ids[0, 1:].tolist()
     with torch.no_grad():
         assert torch.equal(cached(ids), fresh(ids))
+
+
+def test_a_pretrained_tokenizer_string_points_to_load_pretrained(tiny_hf_tokenizer):
+    from genlab.data import load_tokenizer
+
+    with pytest.raises(ValueError, match=r"load_pretrained\('tiny'\)"):
+        load_tokenizer(json.dumps({"kind": "hf", "pretrained": "tiny", "bos_id": 0}))

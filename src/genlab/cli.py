@@ -137,6 +137,7 @@ def certify_lm(
     seed: int = typer.Option(0, help="seeds the initialisation, the projection and the subsamples"),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     max_documents: Optional[int] = typer.Option(None, help="use only the first N training documents (quick trials; the bound gets looser)"),
+    pretrained: Optional[str] = typer.Option(None, help="fine-tune a pretrained model instead (smollm2-135m; its weights are the prior: valid only if the corpus was not in its pretraining data)"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
 ) -> None:
@@ -168,7 +169,7 @@ def certify_lm(
         _fail(str(e))
     store = RunStore(out)
     try:
-        result, run = certify_lm_builtin(corpus, model, config, store=store, tokenizer=tokenizer, vocab=vocab, max_documents=max_documents, progress=not quiet)
+        result, run = certify_lm_builtin(corpus, model, config, store=store, tokenizer=tokenizer, vocab=vocab, max_documents=max_documents, pretrained=pretrained, progress=not quiet)
     except (DatasetNotFoundError, FileNotFoundError) as e:
         _fail(str(e))
     except (ValueError, TrainingDivergedError) as e:
@@ -176,6 +177,9 @@ def certify_lm(
     except KeyboardInterrupt:
         console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}")
         raise typer.Exit(130)
+    if pretrained:
+        console.print(f"[bold yellow]prior = the pretrained {pretrained}:[/] these bounds hold only if the {corpus} documents were not in its pretraining data")
+        model = pretrained
     table = Table(title=f"{model} {result.method} on {corpus} ({result.tokenizer} tokens), {result.bits_total} bits, delta={result.delta} for all rows together")
     for col in ("statement", "bound", "empirical (train sample)", "alpha", "unigram bound"):
         table.add_column(col)

@@ -481,10 +481,14 @@ def lm_recipe(bound: str = "document") -> tuple[str, LMCertifyConfig]:
                                        qat=TrainConfig(epochs=0.02, lr=0.005, batch_size=32))
 
 
-def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None, progress: bool = True, report: bool = True):
-    """Certify a freshly initialised built-in GPT on a built-in corpus; everything lands in a run folder."""
+def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None,
+                       pretrained: str | None = None, progress: bool = True, report: bool = True):
+    """Certify a freshly initialised built-in GPT (or, with ``pretrained``, a SubLoRA/LoRA
+    fine-tune of a pretrained model whose weights are the prior) on a built-in corpus; everything
+    lands in a run folder. A pretrained prior is only valid if the corpus's documents were not in
+    its pretraining data."""
     from genlab.data import load_corpus, make_tokenizer
-    from genlab.models import GPTConfig, build_gpt
+    from genlab.models import GPTConfig, build_gpt, load_pretrained
 
     data = load_corpus(corpus)
     train_docs, test_docs = data.train, data.test
@@ -493,17 +497,24 @@ def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store
             raise ValueError(f"max_documents must be >= 2, got {max_documents}")
         train_docs = train_docs[:max_documents]
         test_docs = test_docs[: max(1, max_documents // 10)]
-    GPTConfig(size)  # a bad size fails before any work
-    run_config = {"kind": "certify-lm", "corpus": corpus, "size": size, "tokenizer": tokenizer, "vocab": vocab, "max_documents": max_documents, "certify": config.to_dict()}
+    if pretrained is None:
+        GPTConfig(size)  # a bad size fails before any work
+    else:
+        size = pretrained
+    run_config = {"kind": "certify-lm", "corpus": corpus, "size": size, "tokenizer": "pretrained" if pretrained else tokenizer, "vocab": vocab,
+                  "max_documents": max_documents, "pretrained": pretrained, "certify": config.to_dict()}
     run = store.start_run(f"certify-lm-{corpus}", run_config)
     with run:
-        tok = make_tokenizer(tokenizer, train_docs, vocab)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            model = build_gpt(GPTConfig(size, vocab_size=tok.vocab_size, context=config.context))
+        if pretrained is not None:
+            model, tok = load_pretrained(pretrained)
+        else:
+            tok = make_tokenizer(tokenizer, train_docs, vocab)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(config.seed)
+                model = build_gpt(GPTConfig(size, vocab_size=tok.vocab_size, context=config.context))
         result = certify_language_model(model, train_docs, test_docs, config, tokenizer=tok, run=run, progress=progress)
         summary = {"corpus": corpus, "model": size, "method": config.method, "document_bound": result.document_bound, "token_bound": result.token_bound, "bits": result.bits_total}
-        run.complete({"corpus": corpus, "model": size, **result.to_dict()}, summary)
+        run.complete({"corpus": corpus, "model": size, "pretrained": pretrained, **result.to_dict()}, summary)
     if report:
         from genlab.report import write_lm_report
 

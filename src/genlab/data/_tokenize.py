@@ -153,4 +153,6 @@ def make_tokenizer(kind: str, train_documents: Sequence[str] | None = None, voca
 def load_tokenizer(text: str):
     """Inverse of ``tokenizer.to_str()``."""
     data = json.loads(text)
+    if data.get("kind") == "hf":
+        raise ValueError(f"tokenizer of the pretrained model {data.get('pretrained')!r}: load it with genlab.models.load_pretrained({data.get('pretrained')!r})")
     return ByteTokenizer() if data.get("kind") == "bytes" else BPETokenizer.from_str(text)
