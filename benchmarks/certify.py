@@ -76,8 +76,8 @@ def main() -> None:
         result, run = certify_builtin(dataset, model, config, store=store, progress=sys.stdout.isatty())
         print(f"   {result}", flush=True)
         previous[(dataset, prior)] = row(dataset, prior, result.to_dict()) | {"date": time.strftime("%Y-%m-%d %H:%M %Z")}
-    rows = [previous[c] for c in CASES if c in previous]
-    print(write_results("certify", rows, markdown, "delta = 0.05, Occam-kl bound, decoded models."))
+        table = write_results("certify", [previous[c] for c in CASES if c in previous], markdown, "delta = 0.05, Occam-kl bound, decoded models.")  # after every case
+    print(table)
 
 
 if __name__ == "__main__":

@@ -76,16 +76,16 @@ def main() -> None:
     args = parser.parse_args()
     store = RunStore(args.store)
     previous = previous_rows("certify_lm", lambda r: r["case"])
+    note = ("Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
+            "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per byte value) is bounded the same way.")
     for name in args.only or CASES:
         size, config = case(name)
         print(f"== {name}: {size} {config}", flush=True)
         result, run = certify_lm_builtin("english", size, config, store=store, progress=sys.stdout.isatty())
         previous[name] = row(name, size, result) | {"date": time.strftime("%Y-%m-%d %H:%M %Z")}
         print(f"   document bound {result.document_bound:.3f}, token bound {result.token_bound:.3f}, {result.bits_total} bits, {result.wall_seconds:.0f} s", flush=True)
-    rows = [previous[c] for c in CASES if c in previous]
-    print(write_results("certify_lm", rows, markdown,
-                        "Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
-                        "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per byte value) is bounded the same way."))
+        table = write_results("certify_lm", [previous[c] for c in CASES if c in previous], markdown, note)  # after every case: an interruption keeps the rows done
+    print(table)
 
 
 if __name__ == "__main__":
