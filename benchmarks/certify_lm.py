@@ -17,13 +17,15 @@ Writes benchmarks/results/certify_lm.json and .md and the README table between t
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import time
 from dataclasses import replace
 
 from _common import ROOT, previous_rows, write_results
 
-from genlab.certify import certify_lm_builtin, lm_recipe
+from genlab.certify import LMCertifyResult, certify_lm_builtin, lm_recipe
 from genlab.store import RunStore
 
 CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-micro", "size-tiny"]
@@ -73,12 +75,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", choices=CASES, help="cases to run (default: all)")
     parser.add_argument("--store", default=str(ROOT / "runs" / "bench"), help="run store for the benchmark runs")
+    parser.add_argument("--record", nargs="*", default=[], metavar="CASE=RUN_ID",
+                        help="record finished runs of this benchmark from the store instead of running them (e.g. after an interruption)")
     args = parser.parse_args()
     store = RunStore(args.store)
     previous = previous_rows("certify_lm", lambda r: r["case"])
     note = ("Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
             "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per byte value) is bounded the same way.")
-    for name in args.only or CASES:
+    table = ""
+    for item in args.record:
+        name, run_id = item.split("=", 1)
+        if name not in CASES:
+            parser.error(f"--record: unknown case {name!r}; choose one of {', '.join(CASES)}")
+        data = json.loads((store.get(run_id).folder / "result.json").read_text())
+        fields = {f.name for f in dataclasses.fields(LMCertifyResult)}
+        result = LMCertifyResult(**{k: v for k, v in data.items() if k in fields})
+        previous[name] = row(name, data["model"], result) | {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "recorded_from_run": run_id}
+        table = write_results("certify_lm", [previous[c] for c in CASES if c in previous], markdown, note)
+    for name in args.only if args.only is not None else ([] if args.record else CASES):
         size, config = case(name)
         print(f"== {name}: {size} {config}", flush=True)
         result, run = certify_lm_builtin("english", size, config, store=store, progress=sys.stdout.isatty())
