@@ -273,7 +273,11 @@ def write_certificate_report(run_folder: str | Path) -> Path:
     result = json.loads(result_path.read_text())
     config_path = folder / "config.json"
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    page = render_certificate_report(result, config, _read_metrics(folder / "metrics.jsonl"))
+    return _write_page(folder, render_certificate_report(result, config, _read_metrics(folder / "metrics.jsonl")))
+
+
+def _write_page(folder: Path, page: str) -> Path:
+    """``folder/report.html``, written atomically (a temporary file renamed into place)."""
     out = folder / "report.html"
     tmp = folder / f".report.html.tmp-{os.getpid()}"
     try:

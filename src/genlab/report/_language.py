@@ -13,10 +13,9 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from pathlib import Path
 
-from genlab.report._certificate import CSS, NARROW_MARGIN, _bits, _curves, _fmt, _img, _quantization, _read_metrics, _table
+from genlab.report._certificate import CSS, NARROW_MARGIN, _bits, _curves, _fmt, _img, _quantization, _read_metrics, _table, _write_page
 
 LEVELS = ("document", "token")
 STATEMENTS = ("loss", "top1", "top10", "top100")
@@ -292,12 +291,4 @@ def write_lm_report(run_folder: str | Path) -> Path:
     _check_lm_result(result, str(result_path))
     config_path = folder / "config.json"
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    page = render_lm_report(result, config, _read_metrics(folder / "metrics.jsonl"))
-    out = folder / "report.html"
-    tmp = folder / f".report.html.tmp-{os.getpid()}"
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return _write_page(folder, render_lm_report(result, config, _read_metrics(folder / "metrics.jsonl")))
