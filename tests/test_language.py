@@ -115,7 +115,7 @@ def test_compressed_language_model_round_trip(method):
     config = LMCertifyConfig(method=method, subspace_dim=150, levels=4, context=32, quantization_stages=(),
                              train=TrainConfig(epochs=0.3, lr=0.02, batch_size=8), qat=TrainConfig(epochs=0.2, lr=0.01, batch_size=8))
     base = _gpt()
-    sub = _build(base, sum(p.numel() for p in base.parameters()), config)
+    sub = _build(base, config)
     x, y = _windows(_sequences(tok, _docs(60)), tok.bos_id, 32)
     indices, codebook = quantization_aware_training(sub, 4, (), config.qat, x, y, progress=False)
     payload, bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1)

@@ -252,7 +252,7 @@ def _statements(doc_p: np.ndarray, doc_r: np.ndarray, doc_lengths: np.ndarray, t
     span several bytes) a ninth statement bounds the document-level bits per byte: a document's
     total smoothed bits over its bytes lies in [0, log2(|V|/alpha)], since no token is shorter
     than a byte."""
-    alpha_bits = math.ceil(math.log2(len(alphas))) if len(alphas) > 1 else 0
+    alpha_bits = _alpha_bits(alphas)
     starts = np.concatenate(([0], np.cumsum(doc_lengths)[:-1]))
     m_docs = len(doc_lengths)
     doc_p, tok_p = doc_p.astype(np.float64), tok_p.astype(np.float64)
@@ -308,21 +308,26 @@ def _unigram_scores(probs: np.ndarray, sequences: list[np.ndarray]) -> list[tupl
     return [(probs[s].astype(np.float32), rank_of[s].astype(np.int32)) for s in sequences]
 
 
-def _build(model: nn.Module, n_trainable_base: int, config: LMCertifyConfig) -> SubspaceModel:
+def _alpha_bits(alphas) -> int:
+    """Bits that name the chosen smoothing weight: ceil(log2 |grid|)."""
+    return math.ceil(math.log2(len(alphas))) if len(alphas) > 1 else 0
+
+
+def _build(model: nn.Module, config: LMCertifyConfig) -> SubspaceModel:
     if config.method == "subspace":
         parametrization = FullParametrization(model)
         d, projector = config.subspace_dim, config.projector
     else:
         parametrization = LoRAParametrization(model, rank=config.lora_rank, seed=config.seed)
         d, projector = (config.subspace_dim, config.projector) if config.method == "sublora" else (parametrization.size, "identity")
-    if d > (parametrization.size if config.method != "subspace" else n_trainable_base):
+    if d > (parametrization.size if config.method != "subspace" else sum(p.numel() for p in model.parameters())):
         raise ValueError(f"subspace_dim {d} exceeds the {config.method} parameter count; lower --dim")
     return SubspaceModel(model, d, seed=config.seed, projector=projector, parametrization=parametrization)
 
 
 def decode_language_model(payload: bytes, base: nn.Module, config: LMCertifyConfig) -> tuple[nn.Module, QuantizedCode]:
     """Rebuild the certified model from its code file and the public base model, config and seed."""
-    subspace = _build(copy.deepcopy(base), sum(p.numel() for p in base.parameters()), config)
+    subspace = _build(copy.deepcopy(base), config)
     d = subspace.z.numel()
     code = decode(payload, 1, lambda i: (d, config.levels))
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
@@ -368,7 +373,7 @@ def certify_language_model(
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
 
-    subspace = _build(model, sum(p.numel() for p in model.parameters()), config)
+    subspace = _build(model, config)
     x, y = _windows(sequences, bos, config.context)
     train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
     indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
@@ -379,7 +384,7 @@ def certify_language_model(
     if not (code.indices == indices.numpy()).all():
         raise RuntimeError("arithmetic decoding did not reproduce the level indices")
     tokenizer_bits = tokenizer.description_bits()
-    alpha_bits = math.ceil(math.log2(len(config.alphas))) if len(config.alphas) > 1 else 0
+    alpha_bits = _alpha_bits(config.alphas)
     bits = {**code_bits, "tokenizer": tokenizer_bits}
     bits_total = 8 * len(payload) + tokenizer_bits
     if run is not None:
