@@ -151,3 +151,16 @@ def test_decoded_model_predicts_exactly_like_the_quantized_one():
     expected = sub.materialize(codebook.float()[indices])(x)
     assert torch.equal(decoded(x), expected)  # bit-identical logits, hence identical predictions
     assert (decoded(x).argmax(1) == expected.argmax(1)).all() and code.choice == config.grid.index((60, 5))
+
+
+def test_entropy_constrained_levels_shorten_the_code_at_a_small_cost_in_distortion():
+    z = torch.randn(5000, generator=torch.Generator().manual_seed(0))
+    plain, ec = LevelQuantizer(z, 5), LevelQuantizer(z, 5, rate_weight=0.2)
+    nearest = (z[:, None] - plain.codebook.detach()[None, :]).abs().argmin(1)
+    assert torch.equal(plain.indices(z), nearest)  # rate_weight 0 is nearest-level quantization
+    bits = [empirical_entropy_bits(q.indices(z).numpy()) for q in (plain, ec)]
+    mse = [float(((z - q(z).detach()) ** 2).mean()) for q in (plain, ec)]
+    assert bits[1] < 0.9 * bits[0]
+    assert mse[1] > mse[0]
+    with pytest.raises(ValueError, match="rate_weight"):
+        LevelQuantizer(z, 5, rate_weight=-1)

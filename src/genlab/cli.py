@@ -31,6 +31,21 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _run_study(study, out: Path, interrupted: str, errors: tuple = (ValueError,)):
+    """Call ``study()``; bad input and known failures become a clear error, Ctrl-C exit code 130."""
+    from genlab.data import DatasetNotFoundError
+
+    try:
+        return study()
+    except (DatasetNotFoundError, FileNotFoundError) as e:
+        _fail(str(e))
+    except errors as e:
+        _fail(f"{e} (`genlab runs --out {out}` shows the run store)")
+    except KeyboardInterrupt:
+        console.print(f"[bold yellow]interrupted:[/] {interrupted}")
+        raise typer.Exit(130)
+
+
 @app.command()
 def certify(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
@@ -62,7 +77,6 @@ def certify(
     from dataclasses import replace
 
     from genlab.certify import certify_builtin, recipe, resume_certify
-    from genlab.data import DatasetNotFoundError
     from genlab.models import ModelConfig
     from genlab.store import RunStore
     from genlab.train import TrainingDivergedError
@@ -94,19 +108,11 @@ def certify(
     except (ValueError, typer.BadParameter) as e:
         _fail(str(e))
     store = RunStore(out)
-    try:
-        if resume:
-            result, run = resume_certify(store, resume, progress=not quiet)
-        else:
-            result, run = certify_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, progress=not quiet)
-    except (DatasetNotFoundError, FileNotFoundError) as e:
-        _fail(str(e))
-    except (ValueError, TrainingDivergedError) as e:
-        _fail(f"{e} (`genlab runs --out {out}` shows the run store)")
-    except KeyboardInterrupt:
-        console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}; finished grid points are kept: "
-                      f"`genlab certify --resume <run id> --out {out}` completes it")
-        raise typer.Exit(130)
+    result, run = _run_study(
+        lambda: resume_certify(store, resume, progress=not quiet) if resume
+        else certify_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, progress=not quiet),
+        out, f"the run is marked failed in {out}; finished grid points are kept: `genlab certify --resume <run id> --out {out}` completes it",
+        (ValueError, TrainingDivergedError))
     console.print(f"[bold green]certificate[/] {escape(str(result))}")
     if result.grid_size > 1:
         small = result.baselines["smallest_grid_point"]
@@ -146,7 +152,6 @@ def certify_lm(
     from dataclasses import replace
 
     from genlab.certify import certify_lm_builtin, lm_recipe
-    from genlab.data import DatasetNotFoundError
     from genlab.store import RunStore
     from genlab.train import TrainingDivergedError
 
@@ -168,15 +173,9 @@ def certify_lm(
     except ValueError as e:
         _fail(str(e))
     store = RunStore(out)
-    try:
-        result, run = certify_lm_builtin(corpus, model, config, store=store, tokenizer=tokenizer, vocab=vocab, max_documents=max_documents, pretrained=pretrained, progress=not quiet)
-    except (DatasetNotFoundError, FileNotFoundError) as e:
-        _fail(str(e))
-    except (ValueError, TrainingDivergedError) as e:
-        _fail(f"{e} (`genlab runs --out {out}` shows the run store)")
-    except KeyboardInterrupt:
-        console.print(f"[bold yellow]interrupted:[/] the run is marked failed in {out}")
-        raise typer.Exit(130)
+    result, run = _run_study(
+        lambda: certify_lm_builtin(corpus, model, config, store=store, tokenizer=tokenizer, vocab=vocab, max_documents=max_documents, pretrained=pretrained, progress=not quiet),
+        out, f"the run is marked failed in {out}", (ValueError, TrainingDivergedError))
     if pretrained:
         console.print(f"[bold yellow]prior = the pretrained {pretrained}:[/] these bounds hold only if the {corpus} documents were not in its pretraining data")
         model = pretrained
@@ -193,6 +192,63 @@ def certify_lm(
     for level in ("document", "token"):
         if result.bounds[f"{level}/loss"]["bound"] >= result.baseline["bounds"][f"{level}/loss"]["bound"]:
             console.print(f"  [bold yellow]the {level}-level loss bound does NOT beat the unigram model's[/]")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command()
+def memorize(
+    dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
+    model: str = typer.Option("mlp", help="mlp or cnn"),
+    width: int = typer.Option(512, help="hidden units (mlp) or first conv channels (cnn)"),
+    depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    models: int = typer.Option(64, help="K, the number of models trained on random subsets"),
+    subset: float = typer.Option(0.7, help="share of the training set each model sees"),
+    score: str = typer.Option("probability", help="outcome scored: probability (of the true label) or correct (0/1, Feldman & Zhang)"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 12]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate per model [default: 0.001]"),
+    train_size: int = typer.Option(10_000, help="use the first N training examples"),
+    test_size: Optional[int] = typer.Option(None, help="use the first N test examples"),
+    canaries: int = typer.Option(100, help="mislabeled training examples to plant (they should score highest)"),
+    workers: Optional[int] = typer.Option(None, help="parallel models on this machine [default: all cores; 0: one by one without Ray]"),
+    address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
+    seed: int = typer.Option(0, help="seeds the subsets, the canaries and every model"),
+    device: str = typer.Option("cpu", help="cpu, cuda ... (with cuda, use --workers 0)"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bars"),
+    resume: Optional[str] = typer.Option(None, help="finish an interrupted run RUN_ID in --out (its trained models are kept)"),
+) -> None:
+    """Score how much each training example is memorized (Feldman & Zhang 2020), with K subset models on Ray."""
+    from dataclasses import replace
+
+    from genlab.memorization import MemorizationConfig
+    from genlab.memorization._builtin import memorize_builtin, resume_memorize
+    from genlab.models import ModelConfig
+    from genlab.store import RunStore
+
+    try:
+        base = MemorizationConfig()
+        train = replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr if lr is not None else base.train.lr)
+        config = MemorizationConfig(models=models, subset=subset, score=score, train=train, seed=seed, device=device)
+        model_config = ModelConfig(model, width, depth)
+    except ValueError as e:
+        _fail(str(e))
+    store = RunStore(out)
+    summary, run = _run_study(
+        lambda: resume_memorize(store, resume, workers=workers, address=address, progress=not quiet) if resume
+        else memorize_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, canaries=canaries,
+                              workers=workers, address=address, progress=not quiet),
+        out, f"the trained models are kept; `genlab memorize --resume <run id> --out {out}` finishes the run", (ValueError, RuntimeError))
+    top = summary["stability"][-1]
+    console.print(f"[bold green]memorization[/] {summary['dataset']}: {summary['config']['models']} models, mean score {summary['mean_score']:.4f}, "
+                  f"test accuracy {summary['test_accuracy']:.4f}")
+    console.print(f"  split-half Spearman at K={top['models']}: {top['spearman_all']:.3f} over all examples, {top['spearman_top']:.3f} over the top {top['top_share']:.0%}")
+    if "canaries" in summary:
+        c = summary["canaries"]
+        console.print(f"  {c['count']} planted {c['kind']} canaries: ROC AUC {c['auc']:.3f}, TPR at 1% FPR {c['tpr_at_1pct_fpr']:.3f}")
+    table = Table("index", "label", "original", "score", "95% interval", title="most memorized")
+    for e in summary["most_memorized"][:10]:
+        table.add_row(str(e["index"]), str(e["label"]), str(e["original_label"]) + (" (canary)" if e["canary"] else ""), f"{e['score']:.3f}", f"[{e['low']:.2f}, {e['high']:.2f}]")
+    console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 
@@ -242,12 +298,12 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
 
 @app.command()
-def report(folder: Path = typer.Argument(..., help="a certify or certify-lm run folder")) -> None:
+def report(folder: Path = typer.Argument(..., help="a certify, certify-lm or memorize run folder")) -> None:
     """(Re)write a run's self-contained HTML report from its result.json."""
     from genlab.report import write_report
 
     if not (folder / "result.json").is_file():
-        _fail(f"{folder} has no result.json (is it a completed certify run? `genlab runs` lists them)")
+        _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
     try:
         console.print(f"wrote {write_report(folder)}")
     except ValueError as e:

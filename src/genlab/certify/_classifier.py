@@ -54,6 +54,9 @@ class CertifyConfig:
         quantization_stages: incremental quantization: the shares of z frozen at their level
             before each of the QAT stages (the QAT epochs are split evenly); ``()`` for plain
             straight-through QAT of all coordinates at once.
+        rate_weight: entropy-constrained quantization: each coordinate of z goes to the level
+            minimising squared distance / var(z) + rate_weight x (-log2 of the level's share),
+            which trades distortion for a shorter code; 0 for the nearest level.
         delta: the bound holds with probability >= 1 - delta.
         prior: ``data-independent`` or ``data-dependent``.
         prior_fraction: share of the training set that trains theta_0 (data-dependent prior).
@@ -69,6 +72,7 @@ class CertifyConfig:
     subspace_dims: tuple[int, ...] = (1000,)
     levels: tuple[int, ...] = (5, 7)
     quantization_stages: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
+    rate_weight: float = 0.0
     delta: float = 0.05
     prior: str = "data-independent"
     prior_fraction: float = 0.5
@@ -92,6 +96,8 @@ class CertifyConfig:
             raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
         if not self.levels or any(int(L) < 2 for L in self.levels):
             raise ValueError(f"levels must be integers >= 2, got {self.levels}")
+        if not (isinstance(self.rate_weight, (int, float)) and self.rate_weight >= 0):
+            raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
         if any(not 0 < f <= 1 for f in self.quantization_stages) or list(self.quantization_stages) != sorted(self.quantization_stages):
             raise ValueError(f"quantization_stages must be increasing shares in (0, 1], got {self.quantization_stages}")
         if len(set(self.subspace_dims)) != len(self.subspace_dims) or len(set(self.levels)) != len(self.levels):
@@ -200,13 +206,14 @@ def decode_model(payload: bytes, base: nn.Module, theta0: torch.Tensor, config: 
     return subspace.materialize(z), code
 
 
-def quantization_aware_training(subspace: SubspaceModel, levels: int, stages: tuple[float, ...], qat: TrainConfig, x, y, *, device="cpu", run=None, progress=True) -> tuple[torch.Tensor, torch.Tensor]:
+def quantization_aware_training(subspace: SubspaceModel, levels: int, stages: tuple[float, ...], qat: TrainConfig, x, y, *, rate_weight: float = 0.0, device="cpu", run=None, progress=True) -> tuple[torch.Tensor, torch.Tensor]:
     """Snap a trained copy of ``subspace``'s z onto ``levels`` learned levels (straight-through
     QAT), freezing the shares ``stages`` of z at their level one stage after another (incremental
-    quantization; ``()`` for all at once). Returns the level indices and the float16 codebook."""
+    quantization; ``()`` for all at once); ``rate_weight`` > 0 makes the level assignment
+    entropy-constrained (LevelQuantizer). Returns the level indices and the float16 codebook."""
     d = subspace.z.numel()
     model = copy.deepcopy(subspace)
-    model.quantizer = LevelQuantizer(model.z.detach(), levels)
+    model.quantizer = LevelQuantizer(model.z.detach(), levels, rate_weight)
     stages = stages or (0.0,)
     for stage, fraction in enumerate(stages):
         model.quantizer.freeze(model.z, fraction)
@@ -218,7 +225,7 @@ def quantization_aware_training(subspace: SubspaceModel, levels: int, stages: tu
 def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound, y_bound, x_test, y_test, base, theta0, config, run, progress):
     """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
     d = subspace.z.numel()
-    indices, codebook = quantization_aware_training(subspace, levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
+    indices, codebook = quantization_aware_training(subspace, levels, config.quantization_stages, config.qat, x, y, rate_weight=config.rate_weight, device=config.device, run=run, progress=progress)
     payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid))
     decoded, code = decode_model(payload, base, theta0, config)
     if not (code.indices == indices.numpy()).all():

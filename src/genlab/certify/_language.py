@@ -42,7 +42,7 @@ from genlab.certify._classifier import quantization_aware_training
 from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
-from genlab.train import IGNORE_INDEX, TrainConfig, train
+from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
 
 METHODS = ("sublora", "lora", "subspace")
 TOP_K = (1, 10, 100)
@@ -189,8 +189,6 @@ def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, con
     A document of more than ``context`` tokens is scored in consecutive chunks of ``context``
     targets; each chunk's input starts with the token before its first target.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     model.to(device).eval()
     probe = model(torch.tensor([[bos]], device=device))
     batch_tokens = max(context, min(batch_tokens, 50_000_000 // probe.shape[-1]))  # logits of a batch stay ~200 MB
@@ -201,8 +199,7 @@ def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, con
     chunks.sort(key=lambda c: c[2])
     probs = [np.empty(len(s), dtype=np.float32) for s in sequences]
     ranks = [np.empty(len(s), dtype=np.int32) for s in sequences]
-    columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, disable=not progress) as bar:
+    with progress_bar(tag, enabled=progress) as bar:
         task = bar.add_task(tag, total=len(chunks))
         i = 0
         while i < len(chunks):

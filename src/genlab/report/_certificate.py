@@ -267,13 +267,17 @@ def _read_metrics(path: Path) -> list[dict]:
 def write_certificate_report(run_folder: str | Path) -> Path:
     """Write ``run_folder/report.html`` (atomically) from the run's JSON files; returns its path."""
     folder = Path(run_folder)
+    result, config = read_run(folder)
+    return _write_page(folder, render_certificate_report(result, config, _read_metrics(folder / "metrics.jsonl")))
+
+
+def read_run(folder: Path) -> tuple[dict, dict]:
+    """(result.json, config.json) of a completed run folder (config {} if absent)."""
     result_path = folder / "result.json"
     if not result_path.is_file():
         raise FileNotFoundError(f"{result_path} not found: a report needs a completed run folder (see `genlab runs`)")
-    result = json.loads(result_path.read_text())
     config_path = folder / "config.json"
-    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    return _write_page(folder, render_certificate_report(result, config, _read_metrics(folder / "metrics.jsonl")))
+    return json.loads(result_path.read_text()), json.loads(config_path.read_text()) if config_path.is_file() else {}
 
 
 def _write_page(folder: Path, page: str) -> Path:

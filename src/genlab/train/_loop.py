@@ -104,6 +104,18 @@ def error_count(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str 
     return int((predict(model, x, device) != y).sum())
 
 
+def progress_bar(tag: str, *, status: bool = False, enabled: bool = True):
+    """The Rich progress bar every long loop in genlab shows: tag, bar, done/total, an optional
+    ``status`` field, elapsed and remaining time. Add tasks with ``bar.add_task(tag, total=...)``
+    (and ``status=""`` when ``status``)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn()]
+    if status:
+        columns.append(TextColumn("{task.fields[status]}"))
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled)
+
+
 def train(
     model: nn.Module,
     x: torch.Tensor,
@@ -128,8 +140,6 @@ def train(
     Raises:
         TrainingDivergedError: the loss became NaN/inf (lower the learning rate).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     model.to(device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
@@ -142,8 +152,7 @@ def train(
     gen = torch.Generator().manual_seed(config.seed)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
     history: list[dict] = []
-    columns = [TextColumn(f"[bold]{tag}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn()]
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with progress_bar(tag, status=True, enabled=progress) as bar:
         task = bar.add_task(tag, total=total, status="")
         step, perm = 0, torch.empty(0, dtype=torch.long)
         loss_sum, correct, seen = 0.0, 0, 0

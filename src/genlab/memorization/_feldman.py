@@ -1,0 +1,175 @@
+"""Memorization and influence scores by subsampling (Feldman & Zhang 2020, "What Neural Networks
+Memorize and Why: Discovering the Long Tail via Influence Estimation").
+
+K models are trained, model k on a random subset S_k holding a share r of the training set. With
+the K x n membership mask M (M[k, i] = i in S_k) and the outcome O[k, i] of model k on example i:
+
+    mem(i)     = mean_{k: i in S_k} O[k, i] - mean_{k: i not in S_k} O[k, i]
+    infl(i, j) = mean_{k: i in S_k} O[k, j] - mean_{k: i not in S_k} O[k, j]   (j a test example)
+
+The outcome is either ``correct`` (0/1, Feldman & Zhang's definition) or ``probability``, the
+softmax probability of the true label: the same quantity in expectation over the argmax-free
+smoothing, and a far less noisy one, so the ranking stabilises with fewer models.
+
+``balanced`` membership puts every example in exactly round(r K) of the K subsets (a random set
+of models per example) instead of drawing each subset independently: every example then gets the
+same number of in- and out-models, which removes the count noise of independent draws.
+
+Confidence intervals are normal approximations: Welch's for probabilities, Agresti-Caffo's
+(one success and one failure added per group) for the 0/1 outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+Z_95 = 1.959963984540054
+SCORES = ("probability", "correct")
+
+
+def membership_masks(n: int, models: int, subset: float, seed: int, balanced: bool = True) -> torch.Tensor:
+    """The K x n boolean membership mask of K random subsets of share ``subset`` of range(n)."""
+    if not 0 < subset < 1:
+        raise ValueError(f"subset must lie strictly between 0 and 1 (e.g. 0.7), got {subset}")
+    if models < 2:
+        raise ValueError(f"need at least 2 models to compare in- and out-of-subset outcomes, got {models}")
+    gen = torch.Generator().manual_seed(seed)
+    if balanced:
+        inside = round(subset * models)
+        if not 0 < inside < models:
+            raise ValueError(f"with {models} models and subset {subset}, every example would be in {inside} of them; use more models")
+        order = torch.rand(n, models, generator=gen).argsort(dim=1)  # a random ranking of the models, per example
+        return (order < inside).T.contiguous()
+    size = round(subset * n)
+    masks = torch.zeros(models, n, dtype=torch.bool)
+    for k in range(models):
+        masks[k, torch.randperm(n, generator=gen)[:size]] = True
+    return masks
+
+
+@dataclass
+class Scores:
+    """Per-example memorization scores with 95% confidence intervals and the counts behind them."""
+
+    score: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n_in: np.ndarray
+    n_out: np.ndarray
+    mean_in: np.ndarray
+    mean_out: np.ndarray
+
+
+def estimate(masks: torch.Tensor, outcomes: torch.Tensor, score: str = "probability", allow_missing: bool = False) -> Scores:
+    """mem(i) = mean outcome of the models that trained on i - mean of those that did not.
+
+    Args:
+        masks: K x n booleans.
+        outcomes: K x n (0/1 correctness or true-label probabilities) on the same examples.
+        score: ``probability`` or ``correct`` (chooses the interval).
+        allow_missing: an example in all or none of the subsets gets NaN instead of an error.
+    """
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
+    m = masks.double()
+    o = outcomes.double()
+    n_in, n_out = m.sum(0), (1 - m).sum(0)
+    if not allow_missing and ((n_in == 0).any() or (n_out == 0).any()):
+        raise ValueError("some examples are in every subset or in none; use more models (or a subset share further from 0 and 1)")
+    s_in, s_out = (m * o).sum(0), ((1 - m) * o).sum(0)
+    mean_in, mean_out = s_in / n_in, s_out / n_out  # 0/0 = NaN where allowed
+    if score == "correct":  # Agresti-Caffo interval for a difference of proportions
+        p_in, p_out = (s_in + 1) / (n_in + 2), (s_out + 1) / (n_out + 2)
+        se = torch.sqrt(p_in * (1 - p_in) / (n_in + 2) + p_out * (1 - p_out) / (n_out + 2))
+        centre = p_in - p_out
+    else:  # Welch: sample variances per group (0 for a group of one)
+        var_in = ((m * (o - mean_in) ** 2).sum(0) / (n_in - 1).clamp_min(1))
+        var_out = (((1 - m) * (o - mean_out) ** 2).sum(0) / (n_out - 1).clamp_min(1))
+        se = torch.sqrt(var_in / n_in + var_out / n_out)
+        centre = mean_in - mean_out
+    mem = mean_in - mean_out
+    return Scores(
+        score=mem.numpy(), low=(centre - Z_95 * se).clamp(-1, 1).numpy(), high=(centre + Z_95 * se).clamp(-1, 1).numpy(),
+        n_in=n_in.long().numpy(), n_out=n_out.long().numpy(), mean_in=mean_in.numpy(), mean_out=mean_out.numpy(),
+    )
+
+
+def influence(masks: torch.Tensor, test_outcomes: torch.Tensor, top: int = 10, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """For every test example j, the ``top`` training examples i of largest infl(i, j).
+
+    Computed in blocks of test examples, so the n x m matrix is never held whole.
+
+    Returns:
+        (indices, values), both of shape (m, top): training-example indices and their influence.
+    """
+    m = masks.float()
+    n_in, n_out = m.sum(0), (1 - m).sum(0)  # per training example
+    top = min(top, masks.shape[1])
+    indices, values = [], []
+    for start in range(0, test_outcomes.shape[1], block):
+        o = test_outcomes[:, start : start + block].float()  # K x b
+        infl = (m.T @ o) / n_in[:, None] - ((1 - m).T @ o) / n_out[:, None]  # n x b
+        v, i = infl.topk(top, dim=0)
+        indices.append(i.T)
+        values.append(v.T)
+    return torch.cat(indices).numpy(), torch.cat(values).numpy()
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    r = spearmanr(a, b).statistic
+    return float(r) if math.isfinite(r) else 0.0
+
+
+def split_half_stability(masks: torch.Tensor, outcomes: torch.Tensor, sizes: list[int], score: str = "probability", top_share: float = 0.1) -> list[dict]:
+    """How reproducible the ranking is: for each K in ``sizes``, the first K models are split into
+    two halves (models 0, 2, 4, ... and 1, 3, 5, ...), each half scores every example on its own,
+    and the Spearman correlation of the two score vectors is taken over all examples and over the
+    top ``top_share`` of examples as ranked by the estimate from all K models. Examples a half
+    cannot score (no in- or no out-model in it; frequent only at small K) are left out, and
+    counted in ``examples_scored``."""
+    out = []
+    for k in sizes:
+        if k > masks.shape[0] or k < 4:
+            raise ValueError(f"split-half sizes must lie between 4 and the number of models ({masks.shape[0]}), got {k}")
+        a = estimate(masks[0:k:2], outcomes[0:k:2], score, allow_missing=True).score
+        b = estimate(masks[1:k:2], outcomes[1:k:2], score, allow_missing=True).score
+        full = estimate(masks[:k], outcomes[:k], score, allow_missing=True).score
+        ok = np.isfinite(a) & np.isfinite(b) & np.isfinite(full)  # a half with no in- or out-model for i cannot score it
+        top = np.argsort(-np.where(ok, full, -np.inf))[: max(2, round(top_share * len(full)))]
+        top = top[ok[top]]
+        out.append({"models": k, "spearman_all": _spearman(a[ok], b[ok]), "spearman_top": _spearman(a[top], b[top]), "top_share": top_share,
+                    "examples_scored": int(ok.sum())})
+    return out
+
+
+def roc(scores: np.ndarray, positives: np.ndarray) -> dict:
+    """ROC AUC and TPR at 1% and 0.1% FPR of ``scores`` for telling ``positives`` (booleans) apart."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    positives = np.asarray(positives, dtype=bool)
+    if positives.all() or not positives.any():
+        raise ValueError("ROC needs both positive and negative examples")
+    fpr, tpr, _ = roc_curve(positives, scores)
+    keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 500)).round().astype(int))  # the curve, thinned for the report
+    return {
+        "auc": float(roc_auc_score(positives, scores)),
+        "tpr_at_1pct_fpr": float(np.interp(0.01, fpr, tpr)),
+        "tpr_at_0.1pct_fpr": float(np.interp(0.001, fpr, tpr)),
+        "fpr": fpr[keep].tolist(),
+        "tpr": tpr[keep].tolist(),
+    }
+
+
+def pack_bits(mask: torch.Tensor) -> torch.Tensor:
+    """Booleans (K x n) -> uint8 bytes, 8 per byte along n (numpy.packbits order)."""
+    return torch.from_numpy(np.packbits(mask.numpy().astype(np.uint8), axis=-1))
+
+
+def unpack_bits(packed: torch.Tensor, n: int) -> torch.Tensor:
+    return torch.from_numpy(np.unpackbits(packed.numpy(), axis=-1, count=n).astype(bool))

@@ -1,0 +1,188 @@
+"""Train the K subset models through the sweep engine and turn their outcomes into scores."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from genlab.memorization._feldman import SCORES, Scores, estimate, influence, membership_masks, pack_bits, roc, split_half_stability
+from genlab.sweep import run_sweep
+from genlab.train import TrainConfig, train
+
+
+@dataclass(frozen=True)
+class MemorizationConfig:
+    """Everything that fixes a memorization estimate.
+
+    Attributes:
+        models: K, the number of subset models.
+        subset: r, the share of the training set each model trains on.
+        score: ``probability`` (of the true label; low variance) or ``correct`` (0/1, Feldman & Zhang).
+        balanced: every example in exactly round(r K) subsets (else independent random subsets).
+        train: how each model is trained (genlab.train).
+        seed: seeds the subsets and every model's initialisation and batch order.
+        influence_top: training examples kept per test example in the influence table.
+        device: where each model trains (``cuda`` runs the tasks one by one: use workers=0).
+    """
+
+    models: int = 64
+    subset: float = 0.7
+    score: str = "probability"
+    balanced: bool = True
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=12, lr=1e-3, batch_size=128))
+    seed: int = 0
+    influence_top: int = 5
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.score not in SCORES:
+            raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
+        if self.models < 4:
+            raise ValueError(f"need at least 4 models (two per split half), got {self.models}")
+        if not 0 < self.subset < 1:
+            raise ValueError(f"subset must lie strictly between 0 and 1 (e.g. 0.7), got {self.subset}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MemorizationConfig":
+        data = dict(data)
+        if "train" in data:
+            data["train"] = TrainConfig(**data["train"])
+        return cls(**data)
+
+
+@dataclass
+class MemorizationResult:
+    """Scores of every training example, and what they rest on (K x n masks and outcomes)."""
+
+    scores: Scores
+    masks: torch.Tensor
+    correct: torch.Tensor
+    probability: torch.Tensor
+    test_correct: torch.Tensor | None
+    test_probability: torch.Tensor | None
+    influence: tuple[np.ndarray, np.ndarray] | None
+    config: MemorizationConfig
+    wall_seconds: float
+
+    @property
+    def outcomes(self) -> torch.Tensor:
+        """The K x n outcomes the scores use (the config's score)."""
+        return self.probability.float() if self.config.score == "probability" else self.correct.float()
+
+
+    def stability(self, sizes: list[int] | None = None, top_share: float = 0.1) -> list[dict]:
+        """Split-half Spearman of the scores at several model counts (default: 8, 16, ... up to K)."""
+        k = self.masks.shape[0]
+        sizes = sizes or sorted({s for s in (8, 16, 32, 64, 96, 128, 256) if s <= k} | {k - k % 2})
+        return split_half_stability(self.masks, self.outcomes, sizes, self.config.score, top_share)
+
+    def roc(self, positives) -> dict:
+        """How well the scores single out ``positives`` (e.g. canary indices or a boolean mask)."""
+        positives = np.asarray(positives)
+        if positives.dtype != bool:
+            mask = np.zeros(len(self.scores.score), dtype=bool)
+            mask[positives] = True
+            positives = mask
+        return roc(self.scores.score, positives)
+
+
+class BuiltinModel:
+    """A picklable model factory for the sweep workers: ``BuiltinModel(config, shape, classes)(seed)``."""
+
+    def __init__(self, config, input_shape: tuple[int, ...], num_classes: int):
+        self.config, self.input_shape, self.num_classes = config, tuple(input_shape), num_classes
+
+    def __call__(self) -> nn.Module:
+        from genlab.models import build_model
+
+        return build_model(self.config, self.input_shape, self.num_classes)
+
+
+def _outcomes(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str, batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """(correct, probability of the true label) of every example."""
+    model.eval()
+    correct, prob = [], []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            logits = model(x[i : i + batch].to(device)).float().cpu()
+            correct.append(logits.argmax(1) == y[i : i + batch])
+            prob.append(logits.softmax(1).gather(1, y[i : i + batch, None]).squeeze(1))
+    return torch.cat(correct), torch.cat(prob).half()
+
+
+def _train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
+    """Sweep task: train model ``task['model']`` on its subset; its outcomes on all examples."""
+    k, seed = task["model"], task["seed"]
+    x, y, masks = shared["x"], shared["y"], shared["masks"]
+    torch.manual_seed(seed)
+    model = shared["model_fn"]()
+    idx = masks[k].nonzero().squeeze(1)
+    config = replace(TrainConfig(**task["train"]), seed=seed)
+    train(model, x[idx], y[idx], config, device=task["device"], progress=False)
+    out = {}
+    out["correct"], out["probability"] = _outcomes(model, x, y, task["device"])
+    if shared.get("x_test") is not None:
+        out["test_correct"], out["test_probability"] = _outcomes(model, shared["x_test"], shared["y_test"], task["device"])
+    return out
+
+
+def scores(
+    model_fn: Callable[[], nn.Module],
+    train_data: tuple[torch.Tensor, torch.Tensor],
+    config: MemorizationConfig | None = None,
+    *,
+    test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    folder: str | Path,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> MemorizationResult:
+    """Memorization score (with 95% interval) of every training example, by K subset models.
+
+    Args:
+        model_fn: returns a freshly initialised model (called after seeding, once per model); it
+            must be picklable for Ray (a module-level function or ``BuiltinModel``).
+        train_data, test_data: (x, y) tensors; test_data adds test outcomes and influence.
+        folder: where the K models' outcomes go (``folder/tasks``); a rerun skips finished models.
+        workers, address: the sweep engine's (genlab.sweep.run_sweep).
+    """
+    config = config or MemorizationConfig()
+    start = time.time()
+    x, y = (torch.as_tensor(v) for v in train_data)
+    if len(x) != len(y) or len(y) < 2:
+        raise ValueError(f"train_data must be (x, y) with equal lengths >= 2, got {len(x)} and {len(y)}")
+    masks = membership_masks(len(y), config.models, config.subset, config.seed, config.balanced)
+    shared = {"x": x.float(), "y": y.long(), "masks": masks, "model_fn": model_fn}
+    if test_data is not None:
+        shared["x_test"], shared["y_test"] = torch.as_tensor(test_data[0]).float(), torch.as_tensor(test_data[1]).long()
+    tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
+              "balanced": config.balanced, "device": config.device} for k in range(config.models)]
+    results = run_sweep(_train_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
+    stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731
+    correct, probability = stack("correct"), stack("probability")
+    pick = lambda c, p: p.float() if config.score == "probability" else c.float()  # noqa: E731
+    result = MemorizationResult(estimate(masks, pick(correct, probability), config.score), masks, correct, probability, None, None, None, config, 0.0)
+    if test_data is not None:
+        result.test_correct, result.test_probability = stack("test_correct"), stack("test_probability")
+        result.influence = influence(masks, pick(result.test_correct, result.test_probability), config.influence_top)
+    result.wall_seconds = time.time() - start
+    return result
+
+
+def save_outcomes(run, result: MemorizationResult) -> None:
+    """Write the K x n masks and correctness bit-packed, the probabilities as float16, the scores."""
+    tensors = {"masks": pack_bits(result.masks), "correct": pack_bits(result.correct), "probability": result.probability.half()}
+    if result.test_correct is not None:
+        tensors |= {"test_correct": pack_bits(result.test_correct), "test_probability": result.test_probability.half()}
+    run.save_tensors("outcomes", tensors)
+    s = result.scores
+    run.save_tensors("scores", {k: torch.from_numpy(np.asarray(getattr(s, k))) for k in ("score", "low", "high", "n_in", "n_out", "mean_in", "mean_out")})

@@ -1,0 +1,123 @@
+"""The report page of a memorization run (``genlab memorize``): score histogram, the most and
+least memorized training images with their labels, split-half stability over K, the canaries'
+ROC. Every number and figure comes from result.json; the gallery's pixels are read from the
+built-in dataset by the indices result.json lists."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from genlab.report._certificate import CSS, _fmt, _img, _table, _write_page, read_run
+
+
+def _histogram(result: dict, Figure) -> str:
+    h = result["histogram"]
+    fig = Figure(figsize=(7, 3))
+    ax = fig.subplots()
+    ax.stairs(h["counts"], h["edges"], fill=True, alpha=0.7)
+    ax.set_yscale("log")
+    ax.set_xlabel(f"memorization score ({result['score']})")
+    ax.set_ylabel("training examples")
+    return _img(fig)
+
+
+def _stability(result: dict, Figure) -> str:
+    rows = result["stability"]
+    fig = Figure(figsize=(6, 3))
+    ax = fig.subplots()
+    ks = [r["models"] for r in rows]
+    ax.plot(ks, [r["spearman_all"] for r in rows], "o-", label="all examples")
+    ax.plot(ks, [r["spearman_top"] for r in rows], "s-", label=f"top {rows[0]['top_share']:.0%}")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("models K")
+    ax.set_ylabel("split-half Spearman")
+    ax.set_ylim(min(0, *(r["spearman_top"] for r in rows)), 1)
+    ax.legend()
+    table = _table(["K", "Spearman, all", "Spearman, top"], [[r["models"], _fmt(r["spearman_all"], 3), _fmt(r["spearman_top"], 3)] for r in rows])
+    return _img(fig) + table
+
+
+def _roc(result: dict, Figure) -> str:
+    c = result.get("canaries")
+    if not c:
+        return "<p>No canaries were planted.</p>"
+    fig = Figure(figsize=(4, 4))
+    ax = fig.subplots()
+    ax.plot(c["fpr"], c["tpr"])
+    ax.plot([0, 1], [0, 1], ":", color="grey")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title(f"{c['count']} {c['kind']} canaries: AUC {c['auc']:.3f}")
+    return _img(fig) + f"<p>TPR at 1% FPR: {_fmt(c['tpr_at_1pct_fpr'], 3)}; at 0.1% FPR: {_fmt(c['tpr_at_0.1pct_fpr'], 3)}.</p>"
+
+
+def _gallery(result: dict, entries: list[dict], Figure, images) -> str:
+    if images is None:
+        return _table(["index", "label", "original", "score", "95% interval"], [[e["index"], e["label"], e["original_label"], _fmt(e["score"], 3), f"[{e['low']:.2f}, {e['high']:.2f}]"] for e in entries])
+    cols = 8
+    rows = (len(entries) + cols - 1) // cols
+    fig = Figure(figsize=(cols * 1.2, rows * 1.45))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, e in zip(axes.flat, entries):
+        img = images[e["index"]]
+        ax.imshow(img.reshape(img.shape[-2], img.shape[-1]) if img.ndim > 1 else img[None, :], cmap="gray_r", aspect="auto" if img.ndim == 1 else "equal")
+        flag = "*" if e["canary"] else ""
+        ax.set_title(f"{e['score']:.2f} y={e['label']}{flag}", fontsize=8, color="#c62828" if e["canary"] else "black")
+    return _img(fig) + "<p>Title: score and training label; * marks a planted canary (its original label differs).</p>"
+
+
+def _images(config: dict):
+    try:
+        from genlab.data import load_dataset
+
+        return load_dataset(config["dataset"]).x_train[: config.get("train_size")].numpy()
+    except Exception:  # noqa: BLE001  (the page still renders, with tables instead of pictures)
+        return None
+
+
+def render_memorization_report(result: dict, config: dict, images=None) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    title = f"genlab memorization: {_fmt(result.get('dataset'))} / {_fmt(result['model'].get('name'))}"
+    c = result.get("canaries")
+    top = result["stability"][-1]
+    headline = (f"{result['config']['models']} models on subsets of {result['config']['subset']:.0%}: mean score {result['mean_score']:.3f}; "
+                f"split-half Spearman {top['spearman_all']:.3f} (all) / {top['spearman_top']:.3f} (top {top['top_share']:.0%})")
+    if c:
+        headline += f"; canary ROC AUC {c['auc']:.3f}"
+    summary = _table(["quantity", "value"], [
+        ["training examples", result["n_train"]], ["test examples", result["n_test"]],
+        ["train accuracy of models that saw the example", _fmt(result["train_accuracy_in_subset"])],
+        ["train accuracy of models that did not", _fmt(result["train_accuracy_out_of_subset"])],
+        ["test accuracy", _fmt(result["test_accuracy"])],
+        *[[f"share of scores > {t}", _fmt(v)] for t, v in result["share_above"].items()],
+        ["wall time (s)", _fmt(result["wall_seconds"], 1)],
+    ])
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head><body>",
+        f"<h1>{title}</h1>", f'<p class="verdict good">{html.escape(headline)}</p>',
+        "<p>mem(i) = mean outcome on i of the models that trained on i - mean of those that did not "
+        f"(Feldman &amp; Zhang 2020); outcome: {html.escape(result['score'])}.</p>",
+        "<h2>Summary</h2>", summary,
+        "<h2>Scores</h2>", _histogram(result, Figure),
+        "<h2>Most memorized</h2>", _gallery(result, result["most_memorized"], Figure, images),
+        "<h2>Least memorized</h2>", _gallery(result, result["least_memorized"], Figure, images),
+        "<h2>Stability of the ranking</h2>", _stability(result, Figure),
+        "<h2>Canaries</h2>", _roc(result, Figure),
+        "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_memorization_report(run_folder: str | Path) -> Path:
+    folder = Path(run_folder)
+    result, config = read_run(folder)
+    return _write_page(folder, render_memorization_report(result, config, _images(config)))

@@ -1,0 +1,160 @@
+"""Memorization scores: masks, the estimator against a direct computation, intervals, influence,
+split-half stability, canaries, bit packing, and an end-to-end run that finds planted canaries."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from genlab.memorization import (
+    MemorizationConfig,
+    estimate,
+    influence,
+    membership_masks,
+    pack_bits,
+    plant_duplicates,
+    plant_mislabeled,
+    roc,
+    split_half_stability,
+    unpack_bits,
+)
+
+
+def test_balanced_masks_put_every_example_in_the_same_number_of_subsets():
+    m = membership_masks(500, 20, 0.7, seed=1)
+    assert m.shape == (20, 500) and m.dtype == torch.bool
+    assert (m.sum(0) == 14).all()
+    assert abs(m.sum(1).float().mean() - 350) < 1e-6  # 0.7 n per model on average
+    assert not torch.equal(m, membership_masks(500, 20, 0.7, seed=2))
+
+
+def test_independent_masks_have_subsets_of_exact_size():
+    m = membership_masks(500, 10, 0.7, seed=0, balanced=False)
+    assert (m.sum(1) == 350).all()
+    assert m.sum(0).min() < m.sum(0).max()  # per-example counts vary
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1])
+def test_masks_reject_a_bad_subset_share(bad):
+    with pytest.raises(ValueError, match="subset"):
+        membership_masks(10, 8, bad, seed=0)
+
+
+def test_estimate_matches_a_direct_computation():
+    gen = torch.Generator().manual_seed(0)
+    masks = torch.rand(12, 30, generator=gen) < 0.6
+    masks[0], masks[1] = True, False  # every example has in- and out-models
+    outcomes = torch.rand(12, 30, generator=gen)
+    s = estimate(masks, outcomes, "probability")
+    for i in range(30):
+        inside, outside = outcomes[masks[:, i], i], outcomes[~masks[:, i], i]
+        assert s.score[i] == pytest.approx(float(inside.double().mean() - outside.double().mean()), abs=1e-9)
+        assert s.n_in[i] == len(inside) and s.n_out[i] == len(outside)
+        assert s.low[i] <= s.score[i] <= s.high[i]
+    correct = outcomes > 0.5
+    c = estimate(masks, correct.float(), "correct")
+    assert ((c.low >= -1) & (c.high <= 1) & (c.low < c.high)).all()
+
+
+def test_interval_covers_the_true_difference_about_95_percent_of_the_time():
+    gen = torch.Generator().manual_seed(3)
+    masks = membership_masks(4000, 32, 0.5, seed=3)
+    truth = 0.2
+    outcomes = (torch.rand(32, 4000, generator=gen) < torch.where(masks, 0.6, 0.4)).float()
+    for score in ("correct", "probability"):
+        s = estimate(masks, outcomes, score)
+        coverage = ((s.low <= truth) & (truth <= s.high)).mean()
+        assert 0.92 <= coverage <= 0.99, (score, coverage)
+
+
+def test_estimate_refuses_examples_without_out_models():
+    masks = torch.ones(4, 5, dtype=torch.bool)
+    with pytest.raises(ValueError, match="every subset or in none"):
+        estimate(masks, torch.rand(4, 5))
+
+
+def test_influence_matches_a_direct_computation_and_keeps_the_top():
+    gen = torch.Generator().manual_seed(1)
+    masks = membership_masks(40, 16, 0.5, seed=1)
+    test = torch.rand(16, 7, generator=gen)
+    idx, val = influence(masks, test, top=3, block=3)
+    assert idx.shape == (7, 3)
+    for j in range(7):
+        direct = np.array([float(test[masks[:, i], j].mean() - test[~masks[:, i], j].mean()) for i in range(40)])
+        assert val[j, 0] == pytest.approx(direct.max(), abs=1e-6)
+        assert set(idx[j]) == set(np.argsort(-direct)[:3])
+
+
+def test_split_half_spearman_is_high_for_a_real_signal_and_low_for_noise():
+    gen = torch.Generator().manual_seed(2)
+    n, k = 2000, 32
+    masks = membership_masks(n, k, 0.7, seed=2)
+    mem = torch.linspace(0, 0.8, n)
+    signal = (0.1 + mem * masks + 0.05 * torch.randn(k, n, generator=gen)).clamp(0, 1)
+    noise = torch.rand(k, n, generator=gen)
+    strong = split_half_stability(masks, signal, [8, 32])
+    weak = split_half_stability(masks, noise, [32])
+    assert strong[-1]["spearman_all"] > 0.9 and strong[-1]["spearman_top"] > 0.15
+    assert strong[-1]["spearman_all"] > strong[0]["spearman_all"]
+    assert abs(weak[0]["spearman_all"]) < 0.1
+
+
+def test_mislabeled_canaries_change_exactly_their_labels():
+    y = torch.arange(100) % 10
+    new, idx = plant_mislabeled(y, 15, 10, seed=0)
+    assert len(idx) == 15 and (new[idx] != y[idx]).all()
+    keep = torch.ones(100, dtype=torch.bool)
+    keep[idx] = False
+    assert torch.equal(new[keep], y[keep])
+    with pytest.raises(ValueError, match="canary count"):
+        plant_mislabeled(y, 101, 10)
+
+
+def test_duplicate_canaries_append_copies():
+    x, y = torch.randn(20, 3), torch.arange(20)
+    x2, y2, idx = plant_duplicates(x, y, 4, copies=2, seed=0)
+    assert len(y2) == 28 and torch.equal(x2[20:24], x[idx]) and torch.equal(y2[24:], y[idx])
+
+
+def test_bit_packing_round_trips():
+    m = torch.rand(5, 37) < 0.3
+    packed = pack_bits(m)
+    assert packed.dtype == torch.uint8 and packed.shape == (5, 5)
+    assert torch.equal(unpack_bits(packed, 37), m)
+
+
+def test_roc_of_perfect_and_useless_scores():
+    pos = np.zeros(100, dtype=bool)
+    pos[:10] = True
+    assert roc(np.where(pos, 1.0, 0.0), pos)["auc"] == 1.0
+    assert roc(np.where(pos, 1.0, 0.0), pos)["tpr_at_1pct_fpr"] == 1.0
+    with pytest.raises(ValueError, match="both"):
+        roc(np.zeros(5), np.ones(5, dtype=bool))
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="score"):
+        MemorizationConfig(score="loss")
+    with pytest.raises(ValueError, match="at least 4"):
+        MemorizationConfig(models=2)
+
+
+def test_cli_finds_planted_canaries_end_to_end(tmp_path):
+    """digits, 16 small MLPs in this process: the 20 mislabeled canaries rank at the top."""
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    out = tmp_path / "runs"
+    result = CliRunner().invoke(app, ["memorize", "--dataset", "digits", "--models", "16", "--train-size", "1000", "--canaries", "20", "--epochs", "60",
+                                      "--lr", "0.003", "--width", "128", "--workers", "0", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    summary = json.loads((folder / "result.json").read_text())
+    assert summary["canaries"]["auc"] >= 0.95
+    assert summary["train_accuracy_in_subset"] > 0.98
+    assert (folder / "report.html").read_text().count("<img") >= 4
+    assert len(list((folder / "tasks").glob("*.safetensors"))) == 16
+    packed = __import__("safetensors.torch", fromlist=["load_file"]).load_file(str(folder / "outcomes.safetensors"))
+    assert packed["masks"].shape == (16, 125) and packed["probability"].dtype == torch.float16
