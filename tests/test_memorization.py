@@ -148,7 +148,7 @@ def test_cli_finds_planted_canaries_end_to_end(tmp_path):
 
     out = tmp_path / "runs"
     result = CliRunner().invoke(app, ["memorize", "--dataset", "digits", "--models", "16", "--train-size", "1000", "--canaries", "20", "--epochs", "60",
-                                      "--lr", "0.003", "--width", "128", "--workers", "0", "--out", str(out), "--quiet"])
+                                      "--lr", "0.003", "--batch-size", "128", "--width", "128", "--workers", "0", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     folder = next(p for p in out.iterdir() if p.is_dir())
     summary = json.loads((folder / "result.json").read_text())
@@ -158,3 +158,129 @@ def test_cli_finds_planted_canaries_end_to_end(tmp_path):
     assert len(list((folder / "tasks").glob("*.safetensors"))) == 16
     packed = __import__("safetensors.torch", fromlist=["load_file"]).load_file(str(folder / "outcomes.safetensors"))
     assert packed["masks"].shape == (16, 125) and packed["probability"].dtype == torch.float16
+
+
+def test_trajectories_are_classified_by_shape():
+    from genlab.memorization import TRAJECTORIES, classify_trajectories
+
+    scores = np.array([[0.0, 0.5, 0.0, 0.3], [0.2, 0.3, 0.5, 0.32], [0.4, 0.1, 0.1, 0.29]])
+    kinds = [TRAJECTORIES[k] for k in classify_trajectories(scores, tol=0.1)]
+    assert kinds == ["increasing", "decreasing", "cap-shaped", "flat"]
+    with pytest.raises(ValueError, match="at least 2"):
+        classify_trajectories(scores[:1])
+
+
+def test_cli_sizes_gives_one_summary_per_width_and_trajectory_shares(tmp_path):
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    out = tmp_path / "runs"
+    result = CliRunner().invoke(app, ["memorize", "--dataset", "digits", "--models", "4", "--train-size", "200", "--canaries", "5", "--epochs", "5",
+                                      "--batch-size", "64", "--sizes", "8,32", "--workers", "0", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    summary = json.loads((folder / "result.json").read_text())
+    assert [p["width"] for p in summary["per_size"]] == [8, 32]
+    shares = summary["trajectories"]["classes"]
+    assert sum(c["count"] for c in shares.values()) == 200
+    assert (folder / "outcomes-width-8.safetensors").exists() and (folder / "width-32" / "tasks").is_dir()
+    assert "Trajectories across model sizes" in (folder / "report.html").read_text()
+    bad = CliRunner().invoke(app, ["memorize", "--dataset", "digits", "--sizes", "32,8", "--out", str(out)])
+    assert bad.exit_code == 2 and "increasing" in bad.output
+
+
+class _Counter(torch.nn.Module):
+    """A 'language model' that has memorized one rule: the next token is the last one plus 1."""
+
+    def __init__(self, vocab: int = 50):
+        super().__init__()
+        self.vocab = vocab
+
+    def forward(self, ids):
+        return torch.nn.functional.one_hot((ids + 1) % self.vocab, self.vocab).float() * 8.0
+
+
+def test_extraction_finds_exactly_the_sequences_the_model_reproduces():
+    from genlab.memorization import extraction
+
+    memorized = [list(range(s, s + 12)) for s in (1, 5, 20)]
+    other = [[3, 9, 4, 4, 7, 1, 0, 2, 8, 8, 1, 2], [1, 2, 3, 4, 9, 9, 9, 9, 9, 9, 9, 9]]
+    out = extraction(_Counter(), memorized + other + [[1, 2]], bos=49, prefix=4, suffix=6, batch=2, progress=False)
+    assert out["exact"].tolist() == [True, True, True, False, False]
+    assert out["indices"].tolist() == [0, 1, 2, 3, 4]  # the 2-token document is skipped
+    assert out["rate"] == pytest.approx(0.6) and out["token_match"][4] == pytest.approx(1 / 6)  # only the 9 at the fifth position matches
+    with pytest.raises(ValueError, match="no document"):
+        extraction(_Counter(), [[1, 2]], bos=49, prefix=4, suffix=6, progress=False)
+
+
+def test_membership_attacks_separate_what_the_model_predicts_from_what_it_does_not():
+    from genlab.memorization import document_bits, membership_inference, membership_scores
+
+    members = [list(range(s, s + 10)) for s in range(10)]
+    gen = torch.Generator().manual_seed(0)
+    others = [torch.randint(0, 40, (10,), generator=gen).tolist() for _ in range(10)]
+    model = _Counter()
+    bits_in = document_bits(model, members, bos=49, context=16, progress=False)
+    bits_out = document_bits(model, others, bos=49, context=16, progress=False)
+    assert (bits_in < bits_out).all()
+    text = lambda docs: [" ".join(map(str, d)) for d in docs]  # noqa: E731
+    n = np.full(10, 10)
+    result = membership_inference(membership_scores(bits_in, n, text(members), reference_bits=bits_in * 0), membership_scores(bits_out, n, text(others), reference_bits=bits_out * 0))
+    assert set(result) == {"loss", "zlib", "reference"}
+    assert result["loss"]["auc"] == 1.0 and result["reference"]["auc"] == 1.0
+
+
+def test_control_texts():
+    from genlab.memorization import edit_similarity, shuffled_words
+
+    text = "in the beginning god created the heaven and the earth"
+    shuffled = shuffled_words(text, seed=1)
+    assert sorted(shuffled.split()) == sorted(text.split()) and shuffled != text
+    assert edit_similarity(text, text) == 1.0 and edit_similarity("abc", "xyz") == 0.0
+    assert edit_similarity("kitten", "sitting") == pytest.approx(1 - 3 / 7)
+
+
+def test_text_memorization_study_rows():
+    from genlab.memorization import text_memorization_study
+
+    class Numbers:
+        bos_id = 49
+
+        def encode_batch(self, texts):
+            return [[int(w) for w in t.split()] for t in texts]
+
+    members = [" ".join(str(v) for v in range(s, s + 10)) for s in range(8)]
+    gen = np.random.default_rng(0)
+    controls = {"random": [" ".join(str(v) for v in gen.integers(0, 40, 10)) for _ in range(8)]}
+    rows = text_memorization_study(_Counter(), Numbers(), members, controls, prefix=3, suffix=5, context=16, progress=False)
+    assert [r["set"] for r in rows] == ["members", "random"]
+    assert rows[0]["extracted_exact"] == 1.0 and rows[1]["extracted_exact"] == 0.0
+    assert rows[1]["mia_loss_auc"] == 1.0 and "mia_zlib_auc" in rows[1]
+
+
+def test_text_report_renders_from_result_json(tmp_path):
+    from genlab.report import write_report
+
+    row = {"set": "bible (members)", "documents": 3, "scored_for_extraction": 3, "extracted_exact": 1 / 3, "extracted_count": 1, "near_match_90": 1 / 3, "token_match": 0.5, "bits_per_token": 2.0}
+    control = dict(row, set="shuffled words", extracted_exact=0.0, extracted_count=0, mia_loss_auc=0.9, mia_zlib_auc=0.8, mia_loss_tpr_at_1pct_fpr=0.1, mia_zlib_tpr_at_1pct_fpr=0.0)
+    config = {"kind": "memorize-text", "pretrained": "smollm2-135m", "corpus": "bible", "documents": 3, "prefix": 4, "suffix": 4}
+    result = {**config, "rows": [row, control], "examples": [{"prompt": "In the <beginning>", "continuation": "God", "truth": "God", "exact": True, "edit_similarity": 1.0}], "wall_seconds": 1.0}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "result.json").write_text(json.dumps(result))
+    page = write_report(tmp_path).read_text()
+    assert "33.3% of 3 bible documents extracted exactly" in page and "0.900 / 0.800" in page and "&lt;beginning&gt;" in page
+
+
+@pytest.mark.slow
+def test_memorize_text_cli_on_the_pretrained_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    result = CliRunner().invoke(app, ["memorize-text", "--documents", "6", "--prefix", "8", "--suffix", "8", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    summary = json.loads((folder / "result.json").read_text())
+    assert [r["set"] for r in summary["rows"]] == ["bible (members)", "shuffled words", "fresh (King James style)"]
+    assert (folder / "report.html").exists()

@@ -204,11 +204,13 @@ def memorize(
     models: int = typer.Option(64, help="K, the number of models trained on random subsets"),
     subset: float = typer.Option(0.7, help="share of the training set each model sees"),
     score: str = typer.Option("probability", help="outcome scored: probability (of the true label) or correct (0/1, Feldman & Zhang)"),
-    epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 12]"),
-    lr: Optional[float] = typer.Option(None, help="Adam learning rate per model [default: 0.001]"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 40]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate per model [default: 0.002]"),
+    batch_size: Optional[int] = typer.Option(None, help="batch size per model [default: 512]"),
     train_size: int = typer.Option(10_000, help="use the first N training examples"),
     test_size: Optional[int] = typer.Option(None, help="use the first N test examples"),
     canaries: int = typer.Option(100, help="mislabeled training examples to plant (they should score highest)"),
+    sizes: Optional[str] = typer.Option(None, help="model widths to compare, e.g. 64,256,1024: trajectories of each example's score across sizes"),
     workers: Optional[int] = typer.Option(None, help="parallel models on this machine [default: all cores; 0: one by one without Ray]"),
     address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
     seed: int = typer.Option(0, help="seeds the subsets, the canaries and every model"),
@@ -227,15 +229,17 @@ def memorize(
 
     try:
         base = MemorizationConfig()
-        train = replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr if lr is not None else base.train.lr)
+        train = replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr if lr is not None else base.train.lr,
+                        batch_size=batch_size if batch_size is not None else base.train.batch_size)
         config = MemorizationConfig(models=models, subset=subset, score=score, train=train, seed=seed, device=device)
         model_config = ModelConfig(model, width, depth)
-    except ValueError as e:
+        size_list = list(_ints(sizes, "--sizes")) if sizes else None
+    except (ValueError, typer.BadParameter) as e:
         _fail(str(e))
     store = RunStore(out)
     summary, run = _run_study(
         lambda: resume_memorize(store, resume, workers=workers, address=address, progress=not quiet) if resume
-        else memorize_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, canaries=canaries,
+        else memorize_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, canaries=canaries, sizes=size_list,
                               workers=workers, address=address, progress=not quiet),
         out, f"the trained models are kept; `genlab memorize --resume <run id> --out {out}` finishes the run", (ValueError, RuntimeError))
     top = summary["stability"][-1]
@@ -245,9 +249,37 @@ def memorize(
     if "canaries" in summary:
         c = summary["canaries"]
         console.print(f"  {c['count']} planted {c['kind']} canaries: ROC AUC {c['auc']:.3f}, TPR at 1% FPR {c['tpr_at_1pct_fpr']:.3f}")
+    if "trajectories" in summary:
+        shares = ", ".join(f"{name} {c['share']:.1%}" for name, c in summary["trajectories"]["classes"].items())
+        console.print(f"  trajectories across widths {summary['trajectories']['sizes']}: {shares}")
     table = Table("index", "label", "original", "score", "95% interval", title="most memorized")
     for e in summary["most_memorized"][:10]:
         table.add_row(str(e["index"]), str(e["label"]), str(e["original_label"]) + (" (canary)" if e["canary"] else ""), f"{e['score']:.3f}", f"[{e['low']:.2f}, {e['high']:.2f}]")
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("memorize-text")
+def memorize_text(
+    pretrained: str = typer.Option("smollm2-135m", help="pretrained model (offline): smollm2-135m"),
+    corpus: str = typer.Option("bible", help="built-in corpus whose documents are tested: bible or english"),
+    documents: int = typer.Option(300, help="documents tested (the corpus's first ones long enough)"),
+    prefix: int = typer.Option(16, help="prompt tokens"),
+    suffix: int = typer.Option(16, help="tokens that must be reproduced exactly"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bars"),
+) -> None:
+    """How much of a famous text a pretrained model reproduces: extraction and membership inference against unseen controls."""
+    from genlab.memorization._builtin import memorize_text_builtin
+    from genlab.store import RunStore
+
+    store = RunStore(out)
+    result, run = _run_study(lambda: memorize_text_builtin(pretrained, corpus, store=store, documents=documents, prefix=prefix, suffix=suffix, progress=not quiet),
+                             out, f"the run is marked failed in {out}")
+    table = Table("text", "documents", "extracted exactly", "near match", "bits/token", "MIA AUC loss / zlib")
+    for r in result["rows"]:
+        mia = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_auc", "mia_zlib_auc") if k in r)
+        table.add_row(r["set"], str(r["documents"]), f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", f"{r['bits_per_token']:.3f}", mia)
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
@@ -298,7 +330,7 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
 
 @app.command()
-def report(folder: Path = typer.Argument(..., help="a certify, certify-lm or memorize run folder")) -> None:
+def report(folder: Path = typer.Argument(..., help="a certify, certify-lm, memorize or memorize-text run folder")) -> None:
     """(Re)write a run's self-contained HTML report from its result.json."""
     from genlab.report import write_report
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
 from genlab.memorization._canaries import plant_mislabeled
+from genlab.memorization._feldman import TRAJECTORIES, classify_trajectories
 from genlab.memorization._scores import BuiltinModel, MemorizationConfig, MemorizationResult, save_outcomes, scores
 from genlab.models import ModelConfig
 from genlab.store import Run, RunStore
@@ -22,15 +25,22 @@ def memorize_builtin(
     train_size: int | None = 10_000,
     test_size: int | None = None,
     canaries: int = 100,
+    sizes: list[int] | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = True,
     report: bool = True,
 ) -> tuple[dict, Run]:
     """Score every training example of ``dataset`` (its first ``train_size``, with ``canaries``
-    planted mislabeled examples) with ``config.models`` subset models of ``model``."""
+    planted mislabeled examples) with ``config.models`` subset models of ``model``.
+
+    With ``sizes`` (model widths, increasing), the same subsets are scored at every width and each
+    example's trajectory across sizes is classified (increasing / decreasing / cap-shaped / flat);
+    result.json then holds one summary per size and the trajectory shares."""
+    if sizes is not None and (len(sizes) < 2 or list(sizes) != sorted(set(sizes)) or min(sizes) < 1):
+        raise ValueError(f"sizes must be at least 2 distinct increasing widths, e.g. 64,256,1024; got {sizes}")
     run_config = {"kind": "memorize", "dataset": dataset, "train_size": train_size, "test_size": test_size, "canaries": canaries,
-                  "model": model.to_dict(), "memorize": config.to_dict()}
+                  "model": model.to_dict(), "memorize": config.to_dict(), "sizes": None if sizes is None else list(sizes)}
     _data(run_config)  # bad sizes fail before a run folder exists
     return _memorize_in_run(store.start_run(f"memorize-{dataset}", run_config), workers, address, progress, report)
 
@@ -54,19 +64,51 @@ def _data(run_config: dict):
 def _memorize_in_run(run: Run, workers, address, progress: bool, report: bool) -> tuple[dict, Run]:
     run_config = run.config
     config = MemorizationConfig.from_dict(run_config["memorize"])
+    base = ModelConfig(**run_config["model"])
+    sizes = run_config.get("sizes")
     with run:
         ds, y, canary_idx = _data(run_config)
-        model_fn = BuiltinModel(ModelConfig(**run_config["model"]), ds.input_shape, ds.num_classes)
-        result = scores(model_fn, (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=workers, address=address, progress=progress)
-        save_outcomes(run, result)
-        summary = summarize(result, y, ds.y_train, canary_idx)
-        summary |= {"dataset": ds.name, "model": run_config["model"], "n_train": len(y), "n_test": len(ds.y_test), "config": config.to_dict(), "wall_seconds": result.wall_seconds}
-        run.complete(summary, {"dataset": ds.name, "models": config.models, "mean_score": summary["mean_score"], "canary_auc": summary.get("canaries", {}).get("auc")})
+        per_size = []
+        for width in sizes or [None]:
+            model = base if width is None else replace(base, width=width)
+            folder = run.folder if width is None else run.folder / f"width-{width}"
+            result = scores(BuiltinModel(model, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test),
+                            folder=folder, workers=workers, address=address, progress=progress)
+            save_outcomes(run, result, "" if width is None else f"-width-{width}")
+            summary = summarize(result, y, ds.y_train, canary_idx) | {"model": model.to_dict(), "wall_seconds": result.wall_seconds}
+            per_size.append((summary, result.scores.score))
+        summary = dict(per_size[-1][0])  # the largest model's page, plus the trajectories
+        if sizes:
+            summary["per_size"] = [{"width": w, **{k: s[k] for k in ("mean_score", "share_above", "train_accuracy_in_subset", "test_accuracy", "stability", "canaries", "wall_seconds") if k in s}}
+                                   for w, (s, _) in zip(sizes, per_size)]
+            summary["trajectories"] = trajectory_summary(sizes, np.stack([sc for _, sc in per_size]), y, ds.y_train, canary_idx)
+        summary |= {"dataset": ds.name, "n_train": len(y), "n_test": len(ds.y_test), "config": config.to_dict(), "wall_seconds": sum(s["wall_seconds"] for s, _ in per_size)}
+        run.complete(summary, {"dataset": ds.name, "models": config.models, "sizes": sizes, "mean_score": summary["mean_score"], "canary_auc": summary.get("canaries", {}).get("auc")})
     if report:
         from genlab.report import write_report
 
         write_report(run.folder)
     return summary, run
+
+
+def trajectory_summary(sizes: list[int], scores: np.ndarray, y: torch.Tensor, y_original: torch.Tensor, canary_idx: torch.Tensor, tol: float = 0.1) -> dict:
+    """Share of examples per trajectory class, each class's mean score per size, and examples."""
+    kinds = classify_trajectories(scores, tol)
+    canary = np.zeros(scores.shape[1], dtype=bool)
+    canary[canary_idx.numpy()] = True
+    out = {"sizes": list(sizes), "tolerance": tol, "classes": {}}
+    for k, name in enumerate(TRAJECTORIES):
+        members = np.flatnonzero(kinds == k)
+        swing = np.abs(scores[:, members] - scores[0, members]).max(0) if len(members) else np.array([])
+        out["classes"][name] = {
+            "share": float(len(members) / scores.shape[1]),
+            "count": int(len(members)),
+            "canaries": int(canary[members].sum()),
+            "mean_score_per_size": scores[:, members].mean(1).tolist() if len(members) else None,
+            "examples": [{"index": int(i), "label": int(y[i]), "original_label": int(y_original[i]), "scores": scores[:, i].tolist()}
+                         for i in members[np.argsort(-swing)][:GALLERY // 3]],
+        }
+    return out
 
 
 def summarize(result: MemorizationResult, y: torch.Tensor, y_original: torch.Tensor, canary_idx: torch.Tensor) -> dict:
@@ -101,3 +143,49 @@ def summarize(result: MemorizationResult, y: torch.Tensor, y_original: torch.Ten
         top = np.argsort(-val[:, 0])[:GALLERY]
         out["top_influence"] = [{"test_index": int(j), "train_index": int(idx[j, 0]), "influence": float(val[j, 0])} for j in top]
     return out
+
+
+def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, documents: int = 300, prefix: int = 16, suffix: int = 16,
+                          examples: int = 8, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
+    """How much of a built-in corpus a pretrained model reproduces: extraction and membership
+    inference of the corpus's first ``documents`` long-enough documents against controls it cannot
+    have seen (the same documents with shuffled words; for the Bible also FRESH_KJV_STYLE)."""
+    import time
+
+    from genlab.data import load_corpus
+    from genlab.memorization._controls import FRESH_KJV_STYLE
+    from genlab.memorization._text import edit_similarity, greedy_generate, shuffled_words, text_memorization_study
+    from genlab.models import load_pretrained
+
+    if documents < 2:
+        raise ValueError(f"documents must be >= 2, got {documents}")
+    if prefix < 1 or suffix < 1:
+        raise ValueError(f"prefix and suffix must be >= 1 token, got {prefix} and {suffix}")
+    run_config = {"kind": "memorize-text", "pretrained": pretrained, "corpus": corpus, "documents": documents, "prefix": prefix, "suffix": suffix}
+    model, tokenizer = load_pretrained(pretrained)
+    data = load_corpus(corpus)
+    need = prefix + suffix
+    members = [d for d in data.train + data.test if len(tokenizer.encode(d)) >= need][:documents]
+    if len(members) < 2:
+        raise ValueError(f"fewer than 2 documents of the {corpus} corpus have {need} tokens; lower --prefix/--suffix")
+    controls = {"shuffled words": [shuffled_words(d, seed=i) for i, d in enumerate(members)]}
+    if corpus == "bible":
+        controls["fresh (King James style)"] = [t for t in FRESH_KJV_STYLE if len(tokenizer.encode(t)) >= need]
+    run = store.start_run(f"memorize-text-{corpus}", run_config)
+    start = time.time()
+    with run:
+        rows = text_memorization_study(model, tokenizer, members, controls, prefix=prefix, suffix=suffix, progress=progress)
+        rows[0]["set"] = f"{corpus} (members)"
+        ids = [tokenizer.encode(d) for d in members[:examples]]
+        out = greedy_generate(model, torch.tensor([[tokenizer.bos_id] + s[:prefix] for s in ids]), suffix)
+        shown = []
+        for s, o in zip(ids, out.tolist()):
+            want, got = tokenizer.decode(s[prefix:need]), tokenizer.decode(o)
+            shown.append({"prompt": tokenizer.decode(s[:prefix]), "continuation": got, "truth": want, "exact": o == s[prefix:need], "edit_similarity": edit_similarity(got, want)})
+        result = {**run_config, "rows": rows, "examples": shown, "wall_seconds": time.time() - start}
+        run.complete(result, {"pretrained": pretrained, "corpus": corpus, "extracted": rows[0]["extracted_exact"]})
+    if report:
+        from genlab.report import write_report
+
+        write_report(run.folder)
+    return result, run

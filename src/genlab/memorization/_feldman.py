@@ -8,8 +8,9 @@ the K x n membership mask M (M[k, i] = i in S_k) and the outcome O[k, i] of mode
     infl(i, j) = mean_{k: i in S_k} O[k, j] - mean_{k: i not in S_k} O[k, j]   (j a test example)
 
 The outcome is either ``correct`` (0/1, Feldman & Zhang's definition) or ``probability``, the
-softmax probability of the true label: the same quantity in expectation over the argmax-free
-smoothing, and a far less noisy one, so the ranking stabilises with fewer models.
+softmax probability of the true label: a continuous outcome, so the score measures how much
+confidence in the label training on i buys rather than how much accuracy, a slightly different
+quantity with far less noise, so the ranking stabilises with fewer models.
 
 ``balanced`` membership puts every example in exactly round(r K) of the K subsets (a random set
 of models per example) instead of drawing each subset independently: every example then gets the
@@ -173,3 +174,27 @@ def pack_bits(mask: torch.Tensor) -> torch.Tensor:
 
 def unpack_bits(packed: torch.Tensor, n: int) -> torch.Tensor:
     return torch.from_numpy(np.unpackbits(packed.numpy(), axis=-1, count=n).astype(bool))
+
+
+TRAJECTORIES = ("increasing", "decreasing", "cap-shaped", "flat")
+
+
+def classify_trajectories(scores: np.ndarray, tol: float = 0.1) -> np.ndarray:
+    """Shape of each example's score across model sizes (rows of ``scores``: sizes in increasing
+    order; columns: examples), as an index into TRAJECTORIES:
+
+    - cap-shaped: (3+ sizes) an inner size scores more than ``tol`` above both ends;
+    - increasing / decreasing: the largest model scores more than ``tol`` above / below the smallest;
+    - flat: neither.
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2 or scores.shape[0] < 2:
+        raise ValueError("trajectories need scores of at least 2 model sizes (a sizes x examples array)")
+    first, last = scores[0], scores[-1]
+    out = np.full(scores.shape[1], TRAJECTORIES.index("flat"))
+    out[last - first > tol] = TRAJECTORIES.index("increasing")
+    out[first - last > tol] = TRAJECTORIES.index("decreasing")
+    if scores.shape[0] >= 3:
+        peak = scores[1:-1].max(0)
+        out[peak - np.maximum(first, last) > tol] = TRAJECTORIES.index("cap-shaped")
+    return out

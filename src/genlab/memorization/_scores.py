@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -35,7 +36,7 @@ class MemorizationConfig:
     subset: float = 0.7
     score: str = "probability"
     balanced: bool = True
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=12, lr=1e-3, batch_size=128))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, lr=2e-3, batch_size=512))
     seed: int = 0
     influence_top: int = 5
     device: str = "cpu"
@@ -141,7 +142,7 @@ def scores(
     config: MemorizationConfig | None = None,
     *,
     test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
-    folder: str | Path,
+    folder: str | Path | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = True,
@@ -153,6 +154,7 @@ def scores(
             must be picklable for Ray (a module-level function or ``BuiltinModel``).
         train_data, test_data: (x, y) tensors; test_data adds test outcomes and influence.
         folder: where the K models' outcomes go (``folder/tasks``); a rerun skips finished models.
+            None: a temporary folder, deleted afterwards (nothing to resume).
         workers, address: the sweep engine's (genlab.sweep.run_sweep).
     """
     config = config or MemorizationConfig()
@@ -166,7 +168,8 @@ def scores(
         shared["x_test"], shared["y_test"] = torch.as_tensor(test_data[0]).float(), torch.as_tensor(test_data[1]).long()
     tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
               "balanced": config.balanced, "device": config.device} for k in range(config.models)]
-    results = run_sweep(_train_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
+    with tempfile.TemporaryDirectory(prefix="genlab-memorize-") as scratch:
+        results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
     stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731
     correct, probability = stack("correct"), stack("probability")
     pick = lambda c, p: p.float() if config.score == "probability" else c.float()  # noqa: E731
@@ -178,11 +181,11 @@ def scores(
     return result
 
 
-def save_outcomes(run, result: MemorizationResult) -> None:
+def save_outcomes(run, result: MemorizationResult, suffix: str = "") -> None:
     """Write the K x n masks and correctness bit-packed, the probabilities as float16, the scores."""
     tensors = {"masks": pack_bits(result.masks), "correct": pack_bits(result.correct), "probability": result.probability.half()}
     if result.test_correct is not None:
         tensors |= {"test_correct": pack_bits(result.test_correct), "test_probability": result.test_probability.half()}
-    run.save_tensors("outcomes", tensors)
+    run.save_tensors(f"outcomes{suffix}", tensors)
     s = result.scores
-    run.save_tensors("scores", {k: torch.from_numpy(np.asarray(getattr(s, k))) for k in ("score", "low", "high", "n_in", "n_out", "mean_in", "mean_out")})
+    run.save_tensors(f"scores{suffix}", {k: torch.from_numpy(np.asarray(getattr(s, k))) for k in ("score", "low", "high", "n_in", "n_out", "mean_in", "mean_out")})

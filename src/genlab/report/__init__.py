@@ -8,17 +8,17 @@ from pathlib import Path
 
 from genlab.report._certificate import render_certificate_report, write_certificate_report
 from genlab.report._language import render_lm_report, write_lm_report
-from genlab.report._memorization import render_memorization_report, write_memorization_report
+from genlab.report._memorization import render_memorization_report, render_text_report, write_memorization_report, write_text_report
 
-_WRITERS = {"certify-lm": write_lm_report, "memorize": write_memorization_report}
+_WRITERS = {"certify-lm": write_lm_report, "memorize": write_memorization_report, "memorize-text": write_text_report}
 
 
 def write_report(run_folder: str | Path) -> Path:
     """Write ``run_folder/report.html`` for the run's kind (config.json's "kind": a classifier
-    certificate, a language-model certificate or a memorization run); returns its path."""
+    certificate, a language-model certificate, a memorization or text-memorization run); returns its path."""
     config_path = Path(run_folder) / "config.json"
     kind = json.loads(config_path.read_text()).get("kind") if config_path.is_file() else None
     return _WRITERS.get(kind, write_certificate_report)(run_folder)
 
 
-__all__ = ["render_certificate_report", "render_lm_report", "render_memorization_report", "write_certificate_report", "write_lm_report", "write_memorization_report", "write_report"]
+__all__ = ["render_certificate_report", "render_lm_report", "render_memorization_report", "render_text_report", "write_certificate_report", "write_lm_report", "write_memorization_report", "write_text_report", "write_report"]

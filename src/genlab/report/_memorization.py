@@ -53,6 +53,28 @@ def _roc(result: dict, Figure) -> str:
     return _img(fig) + f"<p>TPR at 1% FPR: {_fmt(c['tpr_at_1pct_fpr'], 3)}; at 0.1% FPR: {_fmt(c['tpr_at_0.1pct_fpr'], 3)}.</p>"
 
 
+def _trajectories(result: dict, Figure) -> str:
+    t = result.get("trajectories")
+    if not t:
+        return ""
+    fig = Figure(figsize=(6, 3.2))
+    ax = fig.subplots()
+    for name, c in t["classes"].items():
+        if c["mean_score_per_size"] is not None:
+            ax.plot(t["sizes"], c["mean_score_per_size"], "o-", label=f"{name} ({c['share']:.1%})")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("model width")
+    ax.set_ylabel("mean memorization score")
+    ax.legend(fontsize=8)
+    rows = [[name, f"{c['share']:.1%}", c["count"], c["canaries"]] for name, c in t["classes"].items()]
+    per_size = [[p["width"], _fmt(p["mean_score"], 3), _fmt(p["train_accuracy_in_subset"]), _fmt(p["test_accuracy"]), _fmt((p.get("canaries") or {}).get("auc"), 3)] for p in result["per_size"]]
+    return ("<h2>Trajectories across model sizes</h2>"
+            f"<p>Each example's score at widths {t['sizes']}, classified with tolerance {t['tolerance']}: cap-shaped if an inner size scores more than that above both ends, "
+            "else increasing / decreasing by the change from the smallest to the largest model.</p>"
+            + _img(fig) + _table(["trajectory", "share", "examples", "canaries"], rows)
+            + _table(["width", "mean score", "train accuracy (in subset)", "test accuracy", "canary AUC"], per_size))
+
+
 def _gallery(result: dict, entries: list[dict], Figure, images) -> str:
     if images is None:
         return _table(["index", "label", "original", "score", "95% interval"], [[e["index"], e["label"], e["original_label"], _fmt(e["score"], 3), f"[{e['low']:.2f}, {e['high']:.2f}]"] for e in entries])
@@ -111,6 +133,7 @@ def render_memorization_report(result: dict, config: dict, images=None) -> str:
         "<h2>Least memorized</h2>", _gallery(result, result["least_memorized"], Figure, images),
         "<h2>Stability of the ranking</h2>", _stability(result, Figure),
         "<h2>Canaries</h2>", _roc(result, Figure),
+        _trajectories(result, Figure),
         "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
         "</body></html>",
     ]
@@ -121,3 +144,34 @@ def write_memorization_report(run_folder: str | Path) -> Path:
     folder = Path(run_folder)
     result, config = read_run(folder)
     return _write_page(folder, render_memorization_report(result, config, _images(config)))
+
+
+def render_text_report(result: dict, config: dict) -> str:
+    """The page of a ``genlab memorize-text`` run: extraction and membership inference per set."""
+    title = f"genlab text memorization: {html.escape(result['pretrained'])} on {html.escape(result['corpus'])}"
+    members = result["rows"][0]
+    headline = (f"{members['extracted_exact']:.1%} of {members['scored_for_extraction']} {result['corpus']} documents extracted exactly "
+                f"({result['prefix']}-token prompt, {result['suffix']} tokens to match)")
+    rows = []
+    for r in result["rows"]:
+        mia = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_auc", "mia_zlib_auc") if k in r)
+        tpr = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_tpr_at_1pct_fpr", "mia_zlib_tpr_at_1pct_fpr") if k in r)
+        rows.append([r["set"], r["documents"], f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", _fmt(r["token_match"], 3), _fmt(r["bits_per_token"], 3), mia, tpr])
+    table = _table(["text", "documents", "extracted exactly", "near match (>= 90%)", "mean token match", "bits per token", "MIA AUC loss / zlib", "TPR at 1% FPR loss / zlib"], rows)
+    shown = _table(["prompt", "model's continuation", "the text goes on", "exact", "edit similarity"],
+                   [[e["prompt"], e["continuation"], e["truth"], "yes" if e["exact"] else "no", _fmt(e["edit_similarity"], 2)] for e in result["examples"]])
+    return "\n".join([
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head><body>",
+        f"<h1>{title}</h1>", f'<p class="verdict good">{html.escape(headline)}</p>',
+        "<p>Extraction: the model continues the document's first tokens greedily; exact = every one of the next tokens reproduced. "
+        "Membership inference: the corpus's documents are the positives against each control the model cannot have seen "
+        "(loss and zlib-ratio attacks). Shuffled words make ungrammatical text, so that control flatters the attacks; a fresh control in the same register does not.</p>",
+        "<h2>Extraction and membership</h2>", table, "<h2>Examples</h2>", shown,
+        "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>", "</body></html>",
+    ])
+
+
+def write_text_report(run_folder: str | Path) -> Path:
+    folder = Path(run_folder)
+    result, config = read_run(folder)
+    return _write_page(folder, render_text_report(result, config))
