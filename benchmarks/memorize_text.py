@@ -25,6 +25,7 @@ import time
 from _common import ROOT, write_results
 
 from genlab.memorization._builtin import memorize_text_builtin
+from genlab.memorization._text import attack_summary
 from genlab.store import RunStore
 
 
@@ -45,12 +46,11 @@ def main() -> None:
 
 
 def markdown(rows: list[dict], header: str) -> str:
-    out = [header, "", "| text | documents | extracted exactly | near match (>= 90% of tokens) | mean token match | bits per token | MIA AUC loss / zlib (vs KJV) | TPR at 1% FPR loss / zlib |",
+    out = [header, "", "| text | documents | extracted exactly | near match (>= 90% of tokens) | mean token match | bits per token | ROC AUC loss / zlib / extraction (KJV vs this) | TPR at 1% FPR, same |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        mia = f"{r['mia_loss_auc']:.3f} / {r['mia_zlib_auc']:.3f}" if "mia_loss_auc" in r else ""
-        tpr = f"{r['mia_loss_tpr_at_1pct_fpr']:.3f} / {r['mia_zlib_tpr_at_1pct_fpr']:.3f}" if "mia_loss_auc" in r else ""
-        out.append(f"| {r['set']} | {r['documents']} | **{r['extracted_exact']:.1%}** ({r['extracted_count']}) | {r['near_match_90']:.1%} | {r['token_match']:.3f} | {r['bits_per_token']:.2f} | {mia} | {tpr} |")
+        out.append(f"| {r['set']} | {r['documents']} | **{r['extracted_exact']:.1%}** ({r['extracted_count']}) | {r['near_match_90']:.1%} | {r['token_match']:.3f} | "
+                   f"{r['bits_per_token']:.2f} | {attack_summary(r)} | {attack_summary(r, 'tpr_at_1pct_fpr')} |")
     return "\n".join(out) + "\n"
 
 

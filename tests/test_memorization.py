@@ -269,7 +269,7 @@ def test_text_report_renders_from_result_json(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "result.json").write_text(json.dumps(result))
     page = write_report(tmp_path).read_text()
-    assert "33.3% of 3 bible documents extracted exactly" in page and "0.900 / 0.800" in page and "&lt;beginning&gt;" in page
+    assert "33.3% of 3 bible (members) extracted exactly" in page and "0.900 / 0.800" in page and "&lt;beginning&gt;" in page
 
 
 @pytest.mark.slow
@@ -284,3 +284,50 @@ def test_memorize_text_cli_on_the_pretrained_model(tmp_path):
     summary = json.loads((folder / "result.json").read_text())
     assert [r["set"] for r in summary["rows"]] == ["bible (members)", "shuffled words", "fresh (King James style)"]
     assert (folder / "report.html").exists()
+
+
+def test_distilled_students_train_on_the_teachers_soft_labels(tmp_path):
+    from genlab.memorization import scores
+    from genlab.memorization._scores import teacher_targets
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(120, 5, generator=gen)
+    y = (x[:, 0] > 0).long()
+    model_fn = lambda: torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))  # noqa: E731
+    config = MemorizationConfig(models=4, train=__import__("genlab.train", fromlist=["TrainConfig"]).TrainConfig(epochs=20, lr=0.01, batch_size=32), distill_temperature=2.0)
+    soft = teacher_targets(model_fn, x, y, config)
+    assert soft.shape == (120, 2) and torch.allclose(soft.sum(1), torch.ones(120))
+    assert ((soft.argmax(1) == y).float().mean()) > 0.9 and soft.max() < 1.0  # T = 2 keeps the labels soft
+    result = scores(model_fn, (x, y), config, workers=0, progress=False)
+    assert result.correct.float().mean() > 0.85
+    with pytest.raises(ValueError, match="distill_temperature"):
+        MemorizationConfig(distill_temperature=0)
+
+
+def test_text_canaries_are_planted_and_held_out():
+    from genlab.memorization import plant_text_canaries
+
+    docs, planted, held = plant_text_canaries(["a", "b", "c"], count=4, repeats=3, length=10, seed=0)
+    assert len(docs) == 3 + 12 and len(planted) == len(held) == 4
+    assert all(docs.count(p) == 3 for p in planted) and not set(held) & set(docs)
+    assert len({p.split(" secret: ")[0] for p in planted + held}) == 8  # every canary has its own prefix
+    assert all(len(p.split(" secret: ")[1]) == 10 for p in planted)
+
+
+def test_a_gpt_trained_here_gives_its_planted_canaries_away(tmp_path):
+    """gpt-nano on 50 documents with 10 canaries x 30: membership of the canaries is plain."""
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    result = CliRunner().invoke(app, ["memorize-text", "--model", "gpt-nano", "--corpus", "english", "--documents", "50", "--canaries", "10", "--repeats", "30",
+                                      "--secret-length", "8", "--epochs", "40", "--lr", "0.005", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    summary = json.loads((folder / "result.json").read_text())
+    planted, held = summary["rows"][0], summary["rows"][1]
+    assert planted["set"] == "planted canaries (x30)" and held["set"] == "held-out canaries"
+    assert held["mia_loss_auc"] >= 0.95 and held["mia_zlib_auc"] >= 0.95
+    assert planted["bits_per_token"] < held["bits_per_token"] - 1
+    assert summary["rows"][2]["documents"] == 50  # the training-document row uses documents the model saw
+    assert "planted canaries" in (folder / "report.html").read_text()

@@ -61,6 +61,7 @@ def certify(
     qat_epochs: Optional[float] = typer.Option(None, help="quantization-aware training epochs"),
     prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
     projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
+    rate_weight: Optional[float] = typer.Option(None, help="entropy-constrained quantization weight (0: nearest level)"),
     delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
     seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
@@ -98,6 +99,7 @@ def certify(
             prior_train=replace(base.prior_train, epochs=given(prior_epochs, base.prior_train.epochs), seed=seed + 2),
             seed=seed,
             projector=given(projector, base.projector),
+            rate_weight=given(rate_weight, base.rate_weight),
             device=device,
         )
         if device.startswith("cuda"):
@@ -210,6 +212,7 @@ def memorize(
     train_size: int = typer.Option(10_000, help="use the first N training examples"),
     test_size: Optional[int] = typer.Option(None, help="use the first N test examples"),
     canaries: int = typer.Option(100, help="mislabeled training examples to plant (they should score highest)"),
+    distill: Optional[float] = typer.Option(None, help="train the K models as students on the soft labels (temperature T) of a teacher fitted to all the data"),
     sizes: Optional[str] = typer.Option(None, help="model widths to compare, e.g. 64,256,1024: trajectories of each example's score across sizes"),
     workers: Optional[int] = typer.Option(None, help="parallel models on this machine [default: all cores; 0: one by one without Ray]"),
     address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
@@ -231,7 +234,7 @@ def memorize(
         base = MemorizationConfig()
         train = replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr if lr is not None else base.train.lr,
                         batch_size=batch_size if batch_size is not None else base.train.batch_size)
-        config = MemorizationConfig(models=models, subset=subset, score=score, train=train, seed=seed, device=device)
+        config = MemorizationConfig(models=models, subset=subset, score=score, train=train, seed=seed, distill_temperature=distill, device=device)
         model_config = ModelConfig(model, width, depth)
         size_list = list(_ints(sizes, "--sizes")) if sizes else None
     except (ValueError, typer.BadParameter) as e:
@@ -261,25 +264,37 @@ def memorize(
 
 @app.command("memorize-text")
 def memorize_text(
-    pretrained: str = typer.Option("smollm2-135m", help="pretrained model (offline): smollm2-135m"),
-    corpus: str = typer.Option("bible", help="built-in corpus whose documents are tested: bible or english"),
-    documents: int = typer.Option(300, help="documents tested (the corpus's first ones long enough)"),
-    prefix: int = typer.Option(16, help="prompt tokens"),
-    suffix: int = typer.Option(16, help="tokens that must be reproduced exactly"),
+    model: Optional[str] = typer.Option(None, help="train this GPT here (gpt-nano, gpt-micro, gpt-tiny, gpt-small) with planted canaries, instead of testing a pretrained model"),
+    pretrained: str = typer.Option("smollm2-135m", help="pretrained model tested when --model is not given (offline): smollm2-135m"),
+    corpus: str = typer.Option("bible", help="built-in corpus: bible or english"),
+    documents: Optional[int] = typer.Option(None, help="documents tested (pretrained; default 300) or trained on (--model; default 20000)"),
+    prefix: int = typer.Option(16, help="prompt tokens (pretrained model)"),
+    suffix: int = typer.Option(16, help="tokens that must be reproduced exactly (pretrained model)"),
+    canaries: int = typer.Option(20, help="random-string canaries planted in the training text (--model)"),
+    repeats: int = typer.Option(10, help="copies of each canary (--model)"),
+    secret_length: int = typer.Option(24, help="random characters in each canary (--model)"),
+    epochs: float = typer.Option(2.0, help="training epochs (--model)"),
+    lr: float = typer.Option(3e-3, help="learning rate (--model)"),
+    seed: int = typer.Option(0, help="seeds the canaries, the model and the batch order (--model)"),
+    device: str = typer.Option("cpu", help="cpu, cuda ..."),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
 ) -> None:
-    """How much of a famous text a pretrained model reproduces: extraction and membership inference against unseen controls."""
-    from genlab.memorization._builtin import memorize_text_builtin
+    """What a language model memorized of its text: extraction and membership inference against unseen controls."""
+    from genlab.memorization._builtin import memorize_text_builtin, memorize_text_scratch
+    from genlab.memorization._text import attack_summary
     from genlab.store import RunStore
 
     store = RunStore(out)
-    result, run = _run_study(lambda: memorize_text_builtin(pretrained, corpus, store=store, documents=documents, prefix=prefix, suffix=suffix, progress=not quiet),
-                             out, f"the run is marked failed in {out}")
-    table = Table("text", "documents", "extracted exactly", "near match", "bits/token", "MIA AUC loss / zlib")
+    if model is None:
+        study = lambda: memorize_text_builtin(pretrained, corpus, store=store, documents=documents or 300, prefix=prefix, suffix=suffix, progress=not quiet)  # noqa: E731
+    else:
+        study = lambda: memorize_text_scratch(model, corpus, store=store, documents=documents or 20_000, canaries=canaries, repeats=repeats, secret_length=secret_length,  # noqa: E731
+                                              epochs=epochs, lr=lr, seed=seed, device=device, progress=not quiet)
+    result, run = _run_study(study, out, f"the run is marked failed in {out}")
+    table = Table("text", "documents", "extracted exactly", "near match", "bits/token", "ROC AUC loss / zlib / extraction (members vs this)")
     for r in result["rows"]:
-        mia = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_auc", "mia_zlib_auc") if k in r)
-        table.add_row(r["set"], str(r["documents"]), f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", f"{r['bits_per_token']:.3f}", mia)
+        table.add_row(r["set"], str(r["documents"]), f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", f"{r['bits_per_token']:.3f}", attack_summary(r))
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 

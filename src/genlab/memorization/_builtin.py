@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -184,6 +185,56 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
             shown.append({"prompt": tokenizer.decode(s[:prefix]), "continuation": got, "truth": want, "exact": o == s[prefix:need], "edit_similarity": edit_similarity(got, want)})
         result = {**run_config, "rows": rows, "examples": shown, "wall_seconds": time.time() - start}
         run.complete(result, {"pretrained": pretrained, "corpus": corpus, "extracted": rows[0]["extracted_exact"]})
+    if report:
+        from genlab.report import write_report
+
+        write_report(run.folder)
+    return result, run
+
+
+def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents: int = 20_000, canaries: int = 20, repeats: int = 10, secret_length: int = 24,
+                          epochs: float = 2.0, lr: float = 3e-3, context: int = 128, seed: int = 0, device: str = "cpu",
+                          progress: bool = True, report: bool = True) -> tuple[dict, Run]:
+    """Train a byte-level GPT of ``size`` on the first ``documents`` training documents of
+    ``corpus`` with ``canaries`` random-string canaries planted ``repeats`` times each, then ask
+    what it memorized: extraction and membership inference of the planted canaries against
+    held-out ones of the same form, and of training documents against test documents."""
+    import time
+
+    from genlab.certify._language import _sequences, _windows
+    from genlab.data import ByteTokenizer, load_corpus
+    from genlab.memorization._canaries import canary_text, plant_text_canaries
+    from genlab.memorization._text import text_memorization_study
+    from genlab.models import GPTConfig, build_gpt
+    from genlab.train import TrainConfig, train
+
+    GPTConfig(size)  # a bad size fails before any work
+    if documents < 2:
+        raise ValueError(f"documents must be >= 2, got {documents}")
+    config = {"kind": "memorize-text", "model": size, "corpus": corpus, "documents": documents, "canaries": canaries, "repeats": repeats, "secret_length": secret_length,
+              "epochs": epochs, "lr": lr, "context": context, "seed": seed}
+    data = load_corpus(corpus)
+    docs, planted, held_out = plant_text_canaries(data.train[:documents], canaries, repeats, secret_length, seed=seed)
+    tokenizer = ByteTokenizer()
+    prefix = len(canary_text(0, "").encode())
+    suffix = len(planted[0].encode()) - prefix
+    run = store.start_run(f"memorize-text-{size}", config)
+    start = time.time()
+    with run:
+        x, y = _windows(_sequences(tokenizer, docs), tokenizer.bos_id, context)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build_gpt(GPTConfig(size, vocab_size=tokenizer.vocab_size, context=context))
+        history = train(model, x, y, TrainConfig(epochs=epochs, lr=lr, batch_size=32, schedule="onecycle", seed=seed), device=device, run=run, tag=f"{size} on {corpus}", progress=progress)
+        model.eval()
+        rows = text_memorization_study(model, tokenizer, planted, {"held-out canaries": held_out}, prefix=prefix, suffix=suffix, context=context, device=device, progress=progress)
+        rows[0]["set"] = f"planted canaries (x{repeats})"
+        count = min(500, documents, len(data.test))
+        natural = text_memorization_study(model, tokenizer, data.train[:count], {"test documents": data.test[:count]}, prefix=32, suffix=32, context=context, device=device, progress=progress)
+        natural[0]["set"] = "training documents"
+        result = {**config, "pretrained": None, "rows": rows + natural, "prefix": prefix, "suffix": suffix, "examples": [],
+                  "train_loss_bits_per_byte": history[-1]["loss"] / math.log(2), "wall_seconds": time.time() - start}
+        run.complete(result, {"model": size, "corpus": corpus, "canaries_extracted": rows[0]["extracted_exact"]})
     if report:
         from genlab.report import write_report
 

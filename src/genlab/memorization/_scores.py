@@ -29,6 +29,9 @@ class MemorizationConfig:
         train: how each model is trained (genlab.train).
         seed: seeds the subsets and every model's initialisation and batch order.
         influence_top: training examples kept per test example in the influence table.
+        distill_temperature: when set, the K models are students: each trains on its subset with
+            the soft labels softmax(logits / T) of one teacher fitted (with ``train``) to the whole
+            training set, and is scored against the training labels as usual.
         device: where each model trains (``cuda`` runs the tasks one by one: use workers=0).
     """
 
@@ -39,6 +42,7 @@ class MemorizationConfig:
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, lr=2e-3, batch_size=512))
     seed: int = 0
     influence_top: int = 5
+    distill_temperature: float | None = None
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -48,6 +52,8 @@ class MemorizationConfig:
             raise ValueError(f"need at least 4 models (two per split half), got {self.models}")
         if not 0 < self.subset < 1:
             raise ValueError(f"subset must lie strictly between 0 and 1 (e.g. 0.7), got {self.subset}")
+        if self.distill_temperature is not None and not self.distill_temperature > 0:
+            raise ValueError(f"distill_temperature must be > 0 (e.g. 2), got {self.distill_temperature}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -128,12 +134,24 @@ def _train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     model = shared["model_fn"]()
     idx = masks[k].nonzero().squeeze(1)
     config = replace(TrainConfig(**task["train"]), seed=seed)
-    train(model, x[idx], y[idx], config, device=task["device"], progress=False)
+    targets = shared["soft_targets"] if shared.get("soft_targets") is not None else y
+    train(model, x[idx], targets[idx], config, device=task["device"], progress=False)
     out = {}
     out["correct"], out["probability"] = _outcomes(model, x, y, task["device"])
     if shared.get("x_test") is not None:
         out["test_correct"], out["test_probability"] = _outcomes(model, shared["x_test"], shared["y_test"], task["device"])
     return out
+
+
+def teacher_targets(model_fn: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor, config: MemorizationConfig) -> torch.Tensor:
+    """Soft labels softmax(logits / T) of a teacher trained on the whole training set."""
+    torch.manual_seed(config.seed * 1_000_003 - 1)
+    teacher = model_fn()
+    train(teacher, x, y, replace(config.train, seed=config.seed), device=config.device, progress=False)
+    teacher.eval()
+    with torch.no_grad():
+        logits = torch.cat([teacher(x[i : i + 4096].to(config.device)).float().cpu() for i in range(0, len(x), 4096)])
+    return (logits / config.distill_temperature).softmax(1)
 
 
 def scores(
@@ -166,8 +184,10 @@ def scores(
     shared = {"x": x.float(), "y": y.long(), "masks": masks, "model_fn": model_fn}
     if test_data is not None:
         shared["x_test"], shared["y_test"] = torch.as_tensor(test_data[0]).float(), torch.as_tensor(test_data[1]).long()
+    if config.distill_temperature is not None:
+        shared["soft_targets"] = teacher_targets(model_fn, shared["x"], shared["y"], config)
     tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
-              "balanced": config.balanced, "device": config.device} for k in range(config.models)]
+              "balanced": config.balanced, "distill_temperature": config.distill_temperature, "device": config.device} for k in range(config.models)]
     with tempfile.TemporaryDirectory(prefix="genlab-memorize-") as scratch:
         results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
     stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731

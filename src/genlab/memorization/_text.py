@@ -131,19 +131,30 @@ def text_memorization_study(model: nn.Module, tokenizer, members: list[str], con
 
     Rows: documents, extraction rate (exact), near-match share (>= 90% of suffix tokens), mean
     token match, bits per token; control rows add each attack's ROC AUC and TPR at 1% FPR with the
-    members as positives."""
-    rows, attack_scores = [], {}
+    members as positives (loss, zlib, and ``extraction``: the share of suffix tokens reproduced)."""
+    rows, attack_scores, matched = [], {}, {}
     for name, texts in {"members": members, **controls}.items():
         ids = tokenizer.encode_batch(texts)
         ext = extraction(model, ids, bos=tokenizer.bos_id, prefix=prefix, suffix=suffix, device=device, progress=progress)
         bits = document_bits(model, ids, bos=tokenizer.bos_id, context=context, device=device, progress=progress)
         n_tokens = np.array([len(s) for s in ids])
         attack_scores[name] = membership_scores(bits, n_tokens, texts)
+        matched[name] = ext["token_match"]
         row = {"set": name, "documents": len(texts), "scored_for_extraction": len(ext["indices"]), "extracted_exact": ext["rate"],
                "extracted_count": int(ext["exact"].sum()), "near_match_90": float((ext["token_match"] >= 0.9).mean()),
                "token_match": float(ext["token_match"].mean()), "bits_per_token": float(bits.sum() / max(1, n_tokens.sum()))}
         if name != "members":
-            for attack, r in membership_inference(attack_scores["members"], attack_scores[name]).items():
+            attacks = membership_inference(attack_scores["members"], attack_scores[name])
+            attacks["extraction"] = membership_inference({"m": matched["members"]}, {"m": matched[name]})["m"]  # share of suffix tokens reproduced
+            for attack, r in attacks.items():
                 row[f"mia_{attack}_auc"], row[f"mia_{attack}_tpr_at_1pct_fpr"] = r["auc"], r["tpr_at_1pct_fpr"]
         rows.append(row)
     return rows
+
+
+ATTACKS = ("loss", "zlib", "extraction")
+
+
+def attack_summary(row: dict, measure: str = "auc") -> str:
+    """``loss / zlib / extraction`` values of a control row (``auc`` or ``tpr_at_1pct_fpr``), '' for the members' row."""
+    return " / ".join(f"{row[f'mia_{a}_{measure}']:.3f}" for a in ATTACKS if f"mia_{a}_{measure}" in row)

@@ -148,16 +148,16 @@ def write_memorization_report(run_folder: str | Path) -> Path:
 
 def render_text_report(result: dict, config: dict) -> str:
     """The page of a ``genlab memorize-text`` run: extraction and membership inference per set."""
-    title = f"genlab text memorization: {html.escape(result['pretrained'])} on {html.escape(result['corpus'])}"
+    title = f"genlab text memorization: {html.escape(str(result.get('pretrained') or result.get('model')))} on {html.escape(result['corpus'])}"
     members = result["rows"][0]
-    headline = (f"{members['extracted_exact']:.1%} of {members['scored_for_extraction']} {result['corpus']} documents extracted exactly "
+    headline = (f"{members['extracted_exact']:.1%} of {members['scored_for_extraction']} {members['set']} extracted exactly "
                 f"({result['prefix']}-token prompt, {result['suffix']} tokens to match)")
-    rows = []
-    for r in result["rows"]:
-        mia = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_auc", "mia_zlib_auc") if k in r)
-        tpr = " / ".join(f"{r[k]:.3f}" for k in ("mia_loss_tpr_at_1pct_fpr", "mia_zlib_tpr_at_1pct_fpr") if k in r)
-        rows.append([r["set"], r["documents"], f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", _fmt(r["token_match"], 3), _fmt(r["bits_per_token"], 3), mia, tpr])
-    table = _table(["text", "documents", "extracted exactly", "near match (>= 90%)", "mean token match", "bits per token", "MIA AUC loss / zlib", "TPR at 1% FPR loss / zlib"], rows)
+    from genlab.memorization._text import attack_summary
+
+    rows = [[r["set"], r["documents"], f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", _fmt(r["token_match"], 3), _fmt(r["bits_per_token"], 3),
+             attack_summary(r), attack_summary(r, "tpr_at_1pct_fpr")] for r in result["rows"]]
+    table = _table(["text", "documents", "extracted exactly", "near match (>= 90%)", "mean token match", "bits per token",
+                    "ROC AUC loss / zlib / extraction", "TPR at 1% FPR loss / zlib / extraction"], rows)
     shown = _table(["prompt", "model's continuation", "the text goes on", "exact", "edit similarity"],
                    [[e["prompt"], e["continuation"], e["truth"], "yes" if e["exact"] else "no", _fmt(e["edit_similarity"], 2)] for e in result["examples"]])
     return "\n".join([

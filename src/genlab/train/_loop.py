@@ -132,7 +132,8 @@ def train(
     Classifiers map (batch, ...) inputs to (batch, classes) logits with (batch,) targets; sequence
     models map (batch, time) token ids to (batch, time, vocab) logits with (batch, time) targets,
     where IGNORE_INDEX marks positions without a target. Integer inputs and targets of any width
-    (e.g. int16 token ids, to save memory) are widened per batch.
+    (e.g. int16 token ids, to save memory) are widened per batch. A classifier's targets may also
+    be soft: float (batch, classes) probabilities, e.g. a teacher's for distillation.
 
     Metrics (epoch, step, loss, train accuracy on the epoch's batches, lr) are returned and, when
     ``run`` is given, appended to its metrics.jsonl with ``tag``.
@@ -178,9 +179,10 @@ def train(
             loss.backward()
             opt.step()
             step += 1
-            counted = yb != IGNORE_INDEX
+            hard = yb.argmax(1) if yb.is_floating_point() else yb  # soft targets (distillation): accuracy against their argmax
+            counted = hard != IGNORE_INDEX
             loss_sum += loss.item() * int(counted.sum())
-            correct += int((logits.argmax(1) == yb)[counted].sum())
+            correct += int((logits.argmax(1) == hard)[counted].sum())
             seen += int(counted.sum())
             if step % steps_per_epoch == 0 or step == total:
                 record = {"tag": tag, "epoch": round(step / steps_per_epoch, 3), "step": step, "loss": loss_sum / seen, "train_acc": correct / seen, "lr": base_lrs[0] * factor}
