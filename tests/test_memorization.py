@@ -321,7 +321,8 @@ def test_a_gpt_trained_here_gives_its_planted_canaries_away(tmp_path):
     from genlab.cli import app
 
     result = CliRunner().invoke(app, ["memorize-text", "--model", "gpt-nano", "--corpus", "english", "--documents", "50", "--canaries", "10", "--repeats", "30",
-                                      "--secret-length", "8", "--epochs", "40", "--lr", "0.005", "--out", str(tmp_path), "--quiet"])
+                                      "--secret-length", "8", "--epochs", "40", "--lr", "0.005", "--counterfactual", "4", "--workers", "0",
+                                      "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
     folder = next(p for p in tmp_path.iterdir() if p.is_dir())
     summary = json.loads((folder / "result.json").read_text())
@@ -331,3 +332,23 @@ def test_a_gpt_trained_here_gives_its_planted_canaries_away(tmp_path):
     assert planted["bits_per_token"] < held["bits_per_token"] - 1
     assert summary["rows"][2]["documents"] == 50  # the training-document row uses documents the model saw
     assert "planted canaries" in (folder / "report.html").read_text()
+    assert summary["counterfactual"]["models"] == 4 and summary["counterfactual"]["canary_roc_auc"] >= 0.9
+
+
+def test_counterfactual_memorization_ranks_repeated_canaries_first(tmp_path):
+    from genlab.data import ByteTokenizer, load_corpus
+    from genlab.memorization import plant_text_canaries
+    from genlab.memorization._text import counterfactual_memorization
+    from genlab.train import TrainConfig
+
+    tok = ByteTokenizer()
+    docs = load_corpus("english").train[:24]
+    _, planted, _ = plant_text_canaries([], count=4, repeats=1, length=8, seed=0)
+    units = tok.encode_batch(docs + planted)
+    counts = [1] * len(docs) + [20] * len(planted)
+    scores, masks, bpt = counterfactual_memorization(units, counts, size="gpt-nano", vocab_size=257, bos=256, context=64,
+                                                     train_config=TrainConfig(epochs=6, lr=0.005, batch_size=16, schedule="onecycle"),
+                                                     models=6, folder=tmp_path, workers=0, progress=False)
+    assert masks.shape == (6, 28) and bpt.shape == (6, 28)
+    top = set(np.argsort(-scores.score)[:4].tolist())
+    assert len(top & {24, 25, 26, 27}) >= 3  # the repeated random strings are the most counterfactually memorized

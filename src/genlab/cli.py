@@ -273,6 +273,9 @@ def memorize_text(
     canaries: int = typer.Option(20, help="random-string canaries planted in the training text (--model)"),
     repeats: int = typer.Option(10, help="copies of each canary (--model)"),
     secret_length: int = typer.Option(24, help="random characters in each canary (--model)"),
+    counterfactual: int = typer.Option(0, help="also train K models on random halves for counterfactual memorization of every document (--model)"),
+    workers: Optional[int] = typer.Option(None, help="parallel models for --counterfactual [default: all cores; 0: in this process]"),
+    address: Optional[str] = typer.Option(None, help="join a Ray cluster for --counterfactual"),
     epochs: float = typer.Option(2.0, help="training epochs (--model)"),
     lr: float = typer.Option(3e-3, help="learning rate (--model)"),
     seed: int = typer.Option(0, help="seeds the canaries, the model and the batch order (--model)"),
@@ -290,12 +293,16 @@ def memorize_text(
         study = lambda: memorize_text_builtin(pretrained, corpus, store=store, documents=documents or 300, prefix=prefix, suffix=suffix, progress=not quiet)  # noqa: E731
     else:
         study = lambda: memorize_text_scratch(model, corpus, store=store, documents=documents or 20_000, canaries=canaries, repeats=repeats, secret_length=secret_length,  # noqa: E731
-                                              epochs=epochs, lr=lr, seed=seed, device=device, progress=not quiet)
+                                              epochs=epochs, lr=lr, seed=seed, device=device, counterfactual=counterfactual, workers=workers,
+                                              address=address, progress=not quiet)
     result, run = _run_study(study, out, f"the run is marked failed in {out}")
     table = Table("text", "documents", "extracted exactly", "near match", "bits/token", "ROC AUC loss / zlib / extraction (members vs this)")
     for r in result["rows"]:
         table.add_row(r["set"], str(r["documents"]), f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", f"{r['bits_per_token']:.3f}", attack_summary(r))
     console.print(table)
+    if "counterfactual" in result:
+        cf = result["counterfactual"]
+        console.print(f"  counterfactual memorization ({cf['models']} models): canaries vs documents ROC AUC {cf['canary_roc_auc']:.3f}")
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 

@@ -13,7 +13,7 @@
 from genlab.memorization._controls import FRESH_KJV_STYLE
 from genlab.memorization._canaries import canary_text, plant_duplicates, plant_mislabeled, plant_text_canaries
 from genlab.memorization._feldman import SCORES, TRAJECTORIES, Scores, classify_trajectories, estimate, influence, membership_masks, pack_bits, roc, split_half_stability, unpack_bits
-from genlab.memorization._text import document_bits, edit_similarity, extraction, greedy_generate, membership_inference, membership_scores, shuffled_words, text_memorization_study
+from genlab.memorization._text import counterfactual_memorization, document_bits, edit_similarity, extraction, greedy_generate, membership_inference, membership_scores, shuffled_words, text_memorization_study
 from genlab.memorization._scores import BuiltinModel, MemorizationConfig, MemorizationResult, save_outcomes, scores
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "MemorizationResult",
     "Scores",
     "classify_trajectories",
+    "counterfactual_memorization",
     "document_bits",
     "edit_similarity",
     "extraction",

@@ -193,18 +193,22 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
 
 
 def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents: int = 20_000, canaries: int = 20, repeats: int = 10, secret_length: int = 24,
-                          epochs: float = 2.0, lr: float = 3e-3, context: int = 128, seed: int = 0, device: str = "cpu",
-                          progress: bool = True, report: bool = True) -> tuple[dict, Run]:
+                          epochs: float = 2.0, lr: float = 3e-3, context: int = 128, seed: int = 0, device: str = "cpu", counterfactual: int = 0,
+                          workers: int | None = None, address: str | None = None, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
     """Train a byte-level GPT of ``size`` on the first ``documents`` training documents of
     ``corpus`` with ``canaries`` random-string canaries planted ``repeats`` times each, then ask
     what it memorized: extraction and membership inference of the planted canaries against
-    held-out ones of the same form, and of training documents against test documents."""
+    held-out ones of the same form, and of training documents against test documents. With
+    ``counterfactual`` = K > 0, K more GPTs are trained on random halves of the documents (canaries
+    included, each with its copies) through the sweep engine, for every document's counterfactual
+    memorization (genlab.memorization.counterfactual_memorization)."""
     import time
 
     from genlab.certify._language import _sequences, _windows
     from genlab.data import ByteTokenizer, load_corpus
     from genlab.memorization._canaries import canary_text, plant_text_canaries
-    from genlab.memorization._text import text_memorization_study
+    from genlab.memorization._feldman import roc
+    from genlab.memorization._text import counterfactual_memorization, text_memorization_study
     from genlab.models import GPTConfig, build_gpt
     from genlab.train import TrainConfig, train
 
@@ -212,7 +216,7 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
     if documents < 2:
         raise ValueError(f"documents must be >= 2, got {documents}")
     config = {"kind": "memorize-text", "model": size, "corpus": corpus, "documents": documents, "canaries": canaries, "repeats": repeats, "secret_length": secret_length,
-              "epochs": epochs, "lr": lr, "context": context, "seed": seed}
+              "epochs": epochs, "lr": lr, "context": context, "seed": seed, "counterfactual": counterfactual}
     data = load_corpus(corpus)
     docs, planted, held_out = plant_text_canaries(data.train[:documents], canaries, repeats, secret_length, seed=seed)
     tokenizer = ByteTokenizer()
@@ -232,7 +236,20 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
         count = min(500, documents, len(data.test))
         natural = text_memorization_study(model, tokenizer, data.train[:count], {"test documents": data.test[:count]}, prefix=32, suffix=32, context=context, device=device, progress=progress)
         natural[0]["set"] = "training documents"
-        result = {**config, "pretrained": None, "rows": rows + natural, "prefix": prefix, "suffix": suffix, "examples": [],
+        extra = {}
+        if counterfactual:
+            train_docs = data.train[:documents]
+            units = tokenizer.encode_batch(train_docs + planted)
+            cf, _, _ = counterfactual_memorization(units, [1] * len(train_docs) + [repeats] * len(planted), size=size, vocab_size=tokenizer.vocab_size,
+                                                   bos=tokenizer.bos_id, context=context, train_config=TrainConfig(epochs=epochs, lr=lr, batch_size=32, schedule="onecycle"),
+                                                   models=counterfactual, seed=seed, folder=run.folder / "counterfactual", workers=workers, address=address,
+                                                   device=device, progress=progress)
+            is_canary = np.arange(len(units)) >= len(train_docs)
+            order = np.argsort(-cf.score)
+            extra["counterfactual"] = {"models": counterfactual, "canary_roc_auc": roc(cf.score, is_canary)["auc"], "mean_score": float(cf.score.mean()),
+                                       "top": [{"text": (train_docs + planted)[i][:200], "canary": bool(is_canary[i]), "score": float(cf.score[i]),
+                                                "low": float(cf.low[i]), "high": float(cf.high[i])} for i in order[:GALLERY]]}
+        result = {**config, "pretrained": None, "rows": rows + natural, **extra, "prefix": prefix, "suffix": suffix, "examples": [],
                   "train_loss_bits_per_byte": history[-1]["loss"] / math.log(2), "wall_seconds": time.time() - start}
         run.complete(result, {"model": size, "corpus": corpus, "canaries_extracted": rows[0]["extracted_exact"]})
     if report:

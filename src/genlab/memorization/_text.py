@@ -158,3 +158,48 @@ ATTACKS = ("loss", "zlib", "extraction")
 def attack_summary(row: dict, measure: str = "auc") -> str:
     """``loss / zlib / extraction`` values of a control row (``auc`` or ``tpr_at_1pct_fpr``), '' for the members' row."""
     return " / ".join(f"{row[f'mia_{a}_{measure}']:.3f}" for a in ATTACKS if f"mia_{a}_{measure}" in row)
+
+
+def _train_lm_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
+    """Sweep task: train a GPT on the documents of subset ``task['model']`` (each with its
+    multiplicity); its bits per token on every document."""
+    from genlab.certify._language import _windows
+    from genlab.models import GPTConfig, build_gpt
+    from genlab.train import TrainConfig, train
+
+    k, seed = task["model"], task["seed"]
+    units, counts, bos, context = shared["units"], shared["counts"], shared["bos"], task["context"]
+    chosen = [units[i] for i in shared["masks"][k].nonzero().squeeze(1).tolist() for _ in range(counts[i])]
+    order = torch.randperm(len(chosen), generator=torch.Generator().manual_seed(seed)).tolist()
+    x, y = _windows([chosen[i] for i in order], bos, context)
+    torch.manual_seed(seed)
+    model = build_gpt(GPTConfig(task["size"], vocab_size=shared["vocab_size"], context=context))
+    train(model, x, y, TrainConfig(**task["train"]), device=task["device"], progress=False)
+    bits = document_bits(model.eval(), units, bos=bos, context=context, device=task["device"], progress=False)
+    return {"bits_per_token": torch.from_numpy(bits / np.maximum([len(u) for u in units], 1)).float()}
+
+
+def counterfactual_memorization(units: list, counts: list[int], *, size: str, vocab_size: int, bos: int, context: int, train_config, models: int = 16,
+                                subset: float = 0.5, seed: int = 0, folder, workers: int | None = None, address: str | None = None,
+                                device: str = "cpu", progress: bool = True):
+    """Counterfactual memorization of each document (Zhang et al. 2023, "Counterfactual
+    Memorization in Neural Language Models"): ``models`` GPTs, each trained on a random half (by
+    default) of the documents, and mem(i) = mean bits per token of i under the models that did not
+    train on it - under those that did (Feldman & Zhang's estimator with the per-document loss as
+    the outcome, via the sweep engine). ``counts`` repeats a document within the subsets that hold it.
+
+    Returns:
+        (Scores, the K x n membership masks, the K x n bits per token).
+    """
+    from dataclasses import asdict
+
+    from genlab.memorization._feldman import estimate, membership_masks
+    from genlab.sweep import run_sweep
+
+    units = [np.asarray(u, dtype=np.int32) for u in units]
+    masks = membership_masks(len(units), models, subset, seed)
+    shared = {"units": units, "counts": list(counts), "masks": masks, "bos": bos, "vocab_size": vocab_size}
+    tasks = [{"model": k, "seed": seed * 1_000_003 + k, "size": size, "context": context, "train": asdict(train_config), "device": device} for k in range(models)]
+    results = run_sweep(_train_lm_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description=f"{models} language models")
+    bpt = torch.stack([r["bits_per_token"] for r in results])
+    return estimate(masks, -bpt, "probability"), masks, bpt

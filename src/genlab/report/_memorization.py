@@ -146,6 +146,16 @@ def write_memorization_report(run_folder: str | Path) -> Path:
     return _write_page(folder, render_memorization_report(result, config, _images(config)))
 
 
+def _counterfactual(result: dict) -> str:
+    cf = result.get("counterfactual")
+    if not cf:
+        return ""
+    rows = [[e["text"], "yes" if e["canary"] else "", _fmt(e["score"], 3), f"[{e['low']:.2f}, {e['high']:.2f}]"] for e in cf["top"]]
+    return (f"<h2>Counterfactual memorization</h2><p>{cf['models']} models, each trained on a random half of the documents; score = bits per token "
+            f"of the models that did not train on the document - of those that did. Planted canaries against the other documents: ROC AUC {cf['canary_roc_auc']:.3f}.</p>"
+            + _table(["document (first 200 characters)", "canary", "score", "95% interval"], rows))
+
+
 def render_text_report(result: dict, config: dict) -> str:
     """The page of a ``genlab memorize-text`` run: extraction and membership inference per set."""
     title = f"genlab text memorization: {html.escape(str(result.get('pretrained') or result.get('model')))} on {html.escape(result['corpus'])}"
@@ -166,7 +176,7 @@ def render_text_report(result: dict, config: dict) -> str:
         "<p>Extraction: the model continues the document's first tokens greedily; exact = every one of the next tokens reproduced. "
         "Membership inference: the corpus's documents are the positives against each control the model cannot have seen "
         "(loss and zlib-ratio attacks). Shuffled words make ungrammatical text, so that control flatters the attacks; a fresh control in the same register does not.</p>",
-        "<h2>Extraction and membership</h2>", table, "<h2>Examples</h2>", shown,
+        "<h2>Extraction and membership</h2>", table, "<h2>Examples</h2>", shown, _counterfactual(result),
         "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>", "</body></html>",
     ])
 
