@@ -4,8 +4,9 @@
 subsets of 0.7, one torch thread per worker. Cases:
 
 - ``scores``: K = 128 models through the Ray engine (2 workers); the split-half Spearman curve
-  over K (all examples and the top 10%), canary ROC AUC at each K, for the ``probability`` score
-  and for the 0/1 ``correct`` score of the same models (Feldman & Zhang's definition);
+  over K (all examples and the top 10%), canary ROC AUC at each K, for each score of the same
+  models: ``log-probability`` (the default), ``probability`` and the 0/1 ``correct`` (Feldman &
+  Zhang's definition); ``--reuse RUN_ID`` rescores an earlier run's models without training;
 - ``throughput``: models per minute for the same task, plain processes (a 2-process pool, no Ray)
   against the Ray engine with 1 and 2 workers.
 
@@ -19,6 +20,7 @@ Writes benchmarks/results/memorize.json and .md and the README table between the
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
@@ -29,7 +31,7 @@ import torch
 from _common import ROOT, previous_rows, write_results
 
 from genlab.certify._builtin import _builtin_data
-from genlab.memorization import BuiltinModel, MemorizationConfig, estimate, plant_mislabeled, roc, scores, split_half_stability
+from genlab.memorization import SCORES, BuiltinModel, MemorizationConfig, estimate, outcome, plant_mislabeled, roc, scores, split_half_stability
 from genlab.memorization._scores import _train_member
 from genlab.models import ModelConfig
 from genlab.store import RunStore
@@ -46,20 +48,27 @@ def data():
     return ds, y, canaries
 
 
-def case_scores(store: RunStore, models: int) -> list[dict]:
+def case_scores(store: RunStore, models: int, reuse: str | None) -> list[dict]:
+    """Train the K models (or, with ``reuse``, rescore the models an earlier run trained)."""
     ds, y, canaries = data()
     config = MemorizationConfig(models=models)
-    run = store.start_run("bench-memorize", {"kind": "bench-memorize", "config": config.to_dict(), "train_size": TRAIN_SIZE, "canaries": CANARIES})
-    start = time.time()
-    with run:
-        result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=2)
-        run.complete({"wall_seconds": time.time() - start})
-    wall = time.time() - start
+    if reuse:
+        run = store.get(reuse)
+        wall = json.loads((run.folder / "result.json").read_text())["wall_seconds"]
+        result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=0)
+    else:
+        run = store.start_run("bench-memorize", {"kind": "bench-memorize", "config": config.to_dict(), "train_size": TRAIN_SIZE, "canaries": CANARIES})
+        start = time.time()
+        with run:
+            result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=2)
+            run.complete({"wall_seconds": time.time() - start})
+        wall = time.time() - start
     is_canary = np.zeros(len(y), dtype=bool)
     is_canary[canaries.numpy()] = True
     rows = []
     sizes = [k for k in SIZES if k <= models]
-    for score, outcomes in (("probability", result.probability.float()), ("correct", result.correct.float())):
+    for score in SCORES:
+        outcomes = outcome(score, result.correct, result.probability)
         curve = split_half_stability(result.masks, outcomes, sizes, score)
         for point in curve:
             k = point["models"]
@@ -109,7 +118,7 @@ def markdown(rows: list[dict], header: str) -> str:
     if score_rows:
         out += ["| score | models K | split-half Spearman, all | split-half Spearman, top 10% | canary ROC AUC | TPR at 1% FPR | target |", "|---|---|---|---|---|---|---|"]
         for r in score_rows:
-            target = "top 10% >= 0.7 at K <= 96; all >= 0.85 at K = 64; AUC >= 0.95" if r["score"] == "probability" and r["models"] in (64, 96) else ""
+            target = "top 10% >= 0.7 at K <= 96; all >= 0.85 at K = 64; AUC >= 0.95" if r["score"] == "log-probability" and r["models"] in (64, 96) else ""
             out.append(f"| {r['score']} | {r['models']} | {r['spearman_all']:.3f} | **{r['spearman_top10']:.3f}** | {r['canary_auc']:.3f} | {r['canary_tpr_at_1pct_fpr']:.3f} | {target} |")
         r = score_rows[-1]
         out += ["", f"Subset models fit their training examples to {r['train_accuracy_in_subset']:.4f} accuracy; test accuracy {r['test_accuracy']:.4f}; "
@@ -128,12 +137,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=CASES, help="cases to run (default: all)")
     parser.add_argument("--models", type=int, default=128, help="K for the scores case")
     parser.add_argument("--store", type=Path, default=ROOT / "runs" / "bench")
+    parser.add_argument("--reuse", help="scores case: rescore the models of this earlier bench-memorize run (no training)")
     args = parser.parse_args()
     store = RunStore(args.store)
     previous = previous_rows("memorize", lambda r: (r["case"], r.get("score"), r.get("models"), r.get("engine"), r.get("workers")))
     note = "Fashion-MNIST, 10,000 training images with 100 mislabeled canaries, MLP 784-512-512-10, subsets of 0.7, one torch thread per worker."
     for name in args.only or CASES:
-        new = case_scores(store, args.models) if name == "scores" else case_throughput(store)
+        new = case_scores(store, args.models, args.reuse) if name == "scores" else case_throughput(store)
         previous = {k: v for k, v in previous.items() if k[0] != name}
         previous |= {(r["case"], r.get("score"), r.get("models"), r.get("engine"), r.get("workers")): r for r in new}
         rows = [r for c in CASES for k, r in previous.items() if k[0] == c]

@@ -205,7 +205,7 @@ def memorize(
     depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
     models: int = typer.Option(64, help="K, the number of models trained on random subsets"),
     subset: float = typer.Option(0.7, help="share of the training set each model sees"),
-    score: str = typer.Option("probability", help="outcome scored: probability (of the true label) or correct (0/1, Feldman & Zhang)"),
+    score: str = typer.Option("log-probability", help="outcome scored: log-probability (of the true label, saturated at 0.9), probability, or correct (0/1, Feldman & Zhang)"),
     epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 40]"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate per model [default: 0.002]"),
     batch_size: Optional[int] = typer.Option(None, help="batch size per model [default: 512]"),

@@ -12,12 +12,13 @@
 
 from genlab.memorization._controls import FRESH_KJV_STYLE
 from genlab.memorization._canaries import canary_text, plant_duplicates, plant_mislabeled, plant_text_canaries
-from genlab.memorization._feldman import SCORES, TRAJECTORIES, Scores, classify_trajectories, estimate, influence, membership_masks, pack_bits, roc, split_half_stability, unpack_bits
+from genlab.memorization._feldman import SATURATION, SCORES, TRAJECTORIES, Scores, classify_trajectories, estimate, influence, membership_masks, outcome, pack_bits, roc, split_half_stability, unpack_bits
 from genlab.memorization._text import counterfactual_memorization, document_bits, edit_similarity, extraction, greedy_generate, membership_inference, membership_scores, shuffled_words, text_memorization_study
 from genlab.memorization._scores import BuiltinModel, MemorizationConfig, MemorizationResult, save_outcomes, scores
 
 __all__ = [
     "FRESH_KJV_STYLE",
+    "SATURATION",
     "SCORES",
     "TRAJECTORIES",
     "BuiltinModel",
@@ -38,6 +39,7 @@ __all__ = [
     "estimate",
     "influence",
     "membership_masks",
+    "outcome",
     "pack_bits",
     "plant_duplicates",
     "plant_mislabeled",

@@ -123,7 +123,7 @@ def summarize(result: MemorizationResult, y: torch.Tensor, y_original: torch.Ten
         return {"index": int(i), "label": int(y[i]), "original_label": int(y_original[i]), "canary": bool(i in set(canary_idx.tolist())),
                 "score": float(s.score[i]), "low": float(s.low[i]), "high": float(s.high[i]), "n_in": int(s.n_in[i]), "n_out": int(s.n_out[i])}
 
-    hist, edges = np.histogram(s.score, bins=40, range=(-1, 1))
+    hist, edges = np.histogram(s.score, bins=40, range=(min(-1.0, float(s.score.min())), max(1.0, float(s.score.max()))))
     out = {
         "score": result.config.score,
         "mean_score": float(s.score.mean()),

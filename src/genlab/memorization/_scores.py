@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genlab.memorization._feldman import SCORES, Scores, estimate, influence, membership_masks, pack_bits, roc, split_half_stability
+from genlab.memorization._feldman import SCORES, Scores, estimate, influence, outcome, membership_masks, pack_bits, roc, split_half_stability
 from genlab.sweep import run_sweep
 from genlab.train import TrainConfig, train
 
@@ -24,7 +24,8 @@ class MemorizationConfig:
     Attributes:
         models: K, the number of subset models.
         subset: r, the share of the training set each model trains on.
-        score: ``probability`` (of the true label; low variance) or ``correct`` (0/1, Feldman & Zhang).
+        score: ``log-probability`` (of the true label, saturated at 0.9; the default), ``probability``
+            or ``correct`` (0/1, Feldman & Zhang); see genlab.memorization._feldman.
         balanced: every example in exactly round(r K) subsets (else independent random subsets).
         train: how each model is trained (genlab.train).
         seed: seeds the subsets and every model's initialisation and batch order.
@@ -37,7 +38,7 @@ class MemorizationConfig:
 
     models: int = 64
     subset: float = 0.7
-    score: str = "probability"
+    score: str = "log-probability"
     balanced: bool = True
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, lr=2e-3, batch_size=512))
     seed: int = 0
@@ -83,7 +84,7 @@ class MemorizationResult:
     @property
     def outcomes(self) -> torch.Tensor:
         """The K x n outcomes the scores use (the config's score)."""
-        return self.probability.float() if self.config.score == "probability" else self.correct.float()
+        return outcome(self.config.score, self.correct, self.probability)
 
 
     def stability(self, sizes: list[int] | None = None, top_share: float = 0.1) -> list[dict]:
@@ -187,16 +188,16 @@ def scores(
     if config.distill_temperature is not None:
         shared["soft_targets"] = teacher_targets(model_fn, shared["x"], shared["y"], config)
     tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
-              "balanced": config.balanced, "distill_temperature": config.distill_temperature, "device": config.device} for k in range(config.models)]
+              "balanced": config.balanced, "device": config.device} | ({"distill_temperature": config.distill_temperature} if config.distill_temperature else {})
+             for k in range(config.models)]
     with tempfile.TemporaryDirectory(prefix="genlab-memorize-") as scratch:
         results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
     stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731
     correct, probability = stack("correct"), stack("probability")
-    pick = lambda c, p: p.float() if config.score == "probability" else c.float()  # noqa: E731
-    result = MemorizationResult(estimate(masks, pick(correct, probability), config.score), masks, correct, probability, None, None, None, config, 0.0)
+    result = MemorizationResult(estimate(masks, outcome(config.score, correct, probability), config.score), masks, correct, probability, None, None, None, config, 0.0)
     if test_data is not None:
         result.test_correct, result.test_probability = stack("test_correct"), stack("test_probability")
-        result.influence = influence(masks, pick(result.test_correct, result.test_probability), config.influence_top)
+        result.influence = influence(masks, outcome(config.score, result.test_correct, result.test_probability), config.influence_top)
     result.wall_seconds = time.time() - start
     return result
 
