@@ -307,6 +307,60 @@ def memorize_text(
 
 
 @app.command()
+def grok(
+    task: str = typer.Option("add", help="add, sub, mul, div, poly (mod p) or parity"),
+    p: int = typer.Option(97, help="the prime modulus"),
+    train_frac: float = typer.Option(0.4, help="share of all (a, b) pairs that trains"),
+    n: int = typer.Option(40, help="parity: input bits"),
+    k: int = typer.Option(3, help="parity: relevant bits"),
+    train_size: int = typer.Option(1000, help="parity: training examples"),
+    model: str = typer.Option("mlp", help="mlp, mlp-fourier (fixed circular embedding) or transformer"),
+    width: int = typer.Option(256, help="hidden units"),
+    embed: int = typer.Option(128, help="embedding size (transformer: model width)"),
+    steps: int = typer.Option(3000, help="full-batch steps"),
+    lr: float = typer.Option(3e-3, help="AdamW learning rate"),
+    weight_decay: float = typer.Option(1.0, help="AdamW weight decay"),
+    loss: str = typer.Option("softmax", help="softmax or stablemax cross-entropy"),
+    orthogonal_grad: bool = typer.Option(False, help="perpendicular-to-weights gradient (Prieto et al. 2025)"),
+    grokfast_alpha: Optional[float] = typer.Option(None, help="Grokfast EMA alpha (e.g. 0.98); off when unset"),
+    grokfast_lambda: float = typer.Option(2.0, help="Grokfast amplification lambda"),
+    log_every: int = typer.Option(25, help="measure every N steps"),
+    seed: int = typer.Option(0, help="seeds the split, the model and everything else"),
+    device: str = typer.Option("cpu", help="cpu, cuda ..."),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+) -> None:
+    """Train a network full-batch on modular arithmetic or sparse parity and watch it grok."""
+    from genlab.phenomena.grokking import GrokConfig, grok as grok_run
+    from genlab.store import RunStore
+
+    try:
+        config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed,
+                            steps=steps, lr=lr, weight_decay=weight_decay, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
+                            grokfast_lambda=grokfast_lambda, log_every=log_every, seed=seed, device=device)
+    except ValueError as e:
+        _fail(str(e))
+    store = RunStore(out)
+
+    def study():
+        run = store.start_run(f"grok-{task}", {"kind": "grok", "grok": config.to_dict()})
+        with run:
+            result = grok_run(config, run=run, progress=not quiet)
+            run.complete(result, {"task": task, "model": model, "steps_to_test_99": result["steps_to_test_99"], "test_acc": result["final"]["test_acc"]})
+        return result, run
+
+    result, run = _run_study(study, out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
+    f = result["final"]
+    console.print(f"[bold green]grok[/] {task}: train accuracy {f['train_acc']:.4f}, test accuracy {f['test_acc']:.4f} after {config.steps} steps "
+                  f"({result['wall_seconds']:.0f} s)")
+    console.print(f"  99% train accuracy at step {result['steps_to_train_99']}, 99% test accuracy at step {result['steps_to_test_99']}"
+                  + (f": a grokking delay of {result['grokking_delay']} steps" if result["grokking_delay"] is not None else ""))
+    if "key_frequencies" in f:
+        console.print(f"  embedding energy in the key frequencies {f['key_frequencies']}: {f['key_energy_share']:.1%}")
+    console.print(f"  run folder: {run.folder}")
+
+
+@app.command()
 def runs(out: Path = typer.Option(Path("runs"), help="run store folder")) -> None:
     """List past runs from the store's index."""
     from genlab.store import RunStore

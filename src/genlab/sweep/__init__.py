@@ -4,8 +4,8 @@
 configuration and returns the results (dicts of tensors) in the order of ``configs``.
 
 - Each configuration is a task named by the hash of its canonical JSON (``task_key``). Its result
-  is written by the driver, atomically, to ``folder/tasks/<key>.safetensors`` as soon as it
-  arrives; a task whose file exists is skipped. An interrupted sweep (Ctrl-C, a killed process)
+  is written by the driver, atomically, to ``folder/tasks/<key>.safetensors`` (with the
+  configuration in the file's metadata) as soon as it arrives; a task whose file exists is skipped. An interrupted sweep (Ctrl-C, a killed process)
   therefore resumes where it stopped when run again, and since only the driver writes, once per
   key, no result is ever duplicated.
 - A worker that dies mid-task (killed, out of memory) is retried by Ray (``max_retries``); an
@@ -49,12 +49,12 @@ def _path(folder: Path, key: str) -> Path:
     return folder / TASKS_DIR / f"{key}.safetensors"
 
 
-def _save(folder: Path, key: str, result: dict[str, torch.Tensor]) -> None:
+def _save(folder: Path, key: str, result: dict[str, torch.Tensor], config: dict) -> None:
     if not isinstance(result, dict) or not all(isinstance(v, torch.Tensor) for v in result.values()):
         raise TypeError(f"a sweep task must return a dict of torch tensors, got {type(result).__name__}")
     path = _path(folder, key)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file({k: v.detach().cpu().contiguous() for k, v in result.items()}, str(tmp))
+    save_file({k: v.detach().cpu().contiguous() for k, v in result.items()}, str(tmp), metadata={"config": json.dumps(config, sort_keys=True)})
     os.replace(tmp, path)
 
 
@@ -133,7 +133,7 @@ def run_sweep(
             threads = torch.get_num_threads()
             try:
                 for key, config in todo:
-                    _save(folder, key, _call(fn, config, shared, threads_per_worker))
+                    _save(folder, key, _call(fn, config, shared, threads_per_worker), config)
                     bar.advance(task)
             finally:
                 torch.set_num_threads(threads)
@@ -161,15 +161,15 @@ def _run_ray(fn, todo, folder, shared, workers, address, threads, max_retries, a
         while queue or pending:
             while queue and len(pending) < window:
                 key, config = queue.pop(0)
-                pending[remote.remote(fn_ref, config, shared_ref, threads)] = key
+                pending[remote.remote(fn_ref, config, shared_ref, threads)] = (key, config)
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                key = pending.pop(ref)
+                key, config = pending.pop(ref)
                 try:
                     result = ray.get(ref)
                 except ray.exceptions.RayTaskError as e:
                     raise RuntimeError(f"sweep task {key} failed: {e.cause!r}") from e.cause
-                _save(folder, key, result)
+                _save(folder, key, result, config)
                 advance()
     except BaseException:
         for ref in pending:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import torch
 from torch import nn
@@ -126,6 +127,9 @@ def train(
     run=None,
     tag: str = "train",
     progress: bool = True,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    before_step: Callable[[nn.Module], None] | None = None,
+    after_step: Callable[[int, nn.Module], None] | None = None,
 ) -> list[dict]:
     """Minimise cross-entropy of ``model`` on (x, y); only parameters with ``requires_grad`` move.
 
@@ -137,6 +141,10 @@ def train(
 
     Metrics (epoch, step, loss, train accuracy on the epoch's batches, lr) are returned and, when
     ``run`` is given, appended to its metrics.jsonl with ``tag``.
+
+    Hooks, for studies that watch or steer training step by step (e.g. grokking): ``loss_fn``
+    replaces the cross-entropy; ``before_step(model)`` runs after the backward pass, before the
+    optimizer step (gradient filters); ``after_step(step, model)`` runs after each step.
 
     Raises:
         TrainingDivergedError: the loss became NaN/inf (lower the learning rate).
@@ -151,7 +159,7 @@ def train(
     steps_per_epoch = max(1, math.ceil(n / config.batch_size))
     total = max(1, round(config.epochs * steps_per_epoch))
     gen = torch.Generator().manual_seed(config.seed)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
+    loss_fn = loss_fn or nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
     history: list[dict] = []
     with progress_bar(tag, status=True, enabled=progress) as bar:
         task = bar.add_task(tag, total=total, status="")
@@ -177,8 +185,12 @@ def train(
                 )
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if before_step is not None:
+                before_step(model)
             opt.step()
             step += 1
+            if after_step is not None:
+                after_step(step, model)
             hard = yb.argmax(1) if yb.is_floating_point() else yb  # soft targets (distillation): accuracy against their argmax
             counted = hard != IGNORE_INDEX
             loss_sum += loss.item() * int(counted.sum())

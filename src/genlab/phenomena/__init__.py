@@ -1,0 +1,1 @@
+"""Phenomena of memorization and generalization, reproduced on a laptop: ``grokking``."""
