@@ -352,3 +352,46 @@ def test_counterfactual_memorization_ranks_repeated_canaries_first(tmp_path):
     assert masks.shape == (6, 28) and bpt.shape == (6, 28)
     top = set(np.argsort(-scores.score)[:4].tolist())
     assert len(top & {24, 25, 26, 27}) >= 3  # the repeated random strings are the most counterfactually memorized
+
+
+def test_intervals_hold_their_estimate_for_unbounded_and_log_scores_and_are_nan_for_one_model():
+    gen = torch.Generator().manual_seed(4)
+    masks = membership_masks(300, 16, 0.5, seed=4)
+    bits = 3 + 5 * masks.float() + torch.randn(16, 300, generator=gen)  # scores around 5: beyond [-1, 1]
+    s = estimate(masks, bits, "probability", outcome_range=float("inf"))
+    assert (s.low <= s.score).all() and (s.score <= s.high).all() and s.score.mean() > 4
+    from genlab.memorization import outcome
+
+    lp = outcome("log-probability", masks, torch.rand(16, 300, generator=gen))
+    s = estimate(masks, lp, "log-probability")
+    assert (s.low <= s.score + 1e-12).all() and (s.score <= s.high + 1e-12).all()
+    few = membership_masks(50, 4, 0.7, seed=0)  # 3 of 4 models hold each example: one out-model
+    s = estimate(few, torch.rand(4, 50, generator=gen), "probability")
+    assert np.isnan(s.low).all() and np.isfinite(s.score).all()
+
+
+def test_a_folder_of_another_setting_is_refused(tmp_path):
+    from genlab.memorization import scores
+    from genlab.train import TrainConfig
+
+    x, y = torch.randn(40, 3), torch.arange(40) % 2
+    model_fn = BuiltinLinear()
+    config = MemorizationConfig(models=4, train=TrainConfig(epochs=1, batch_size=16))
+    scores(model_fn, (x, y), config, folder=tmp_path, workers=0, progress=False)
+    scores(model_fn, (x, y), config, folder=tmp_path, workers=0, progress=False)  # the same setting resumes
+    with pytest.raises(ValueError, match="another setting"):
+        scores(model_fn, (x + 1, y), config, folder=tmp_path, workers=0, progress=False)
+
+
+class BuiltinLinear:
+    def __call__(self):
+        return torch.nn.Linear(3, 2)
+
+
+def test_tpr_at_low_fpr_is_read_off_the_unthinned_curve():
+    pos = np.array([True] * 10 + [False] * 1000)
+    scores_ = np.concatenate([np.linspace(1, 2, 10), np.linspace(0, 1.5, 1000)])
+    r = roc(scores_, pos)
+    fp_above = lambda t: (scores_[~pos] >= t).mean()  # noqa: E731
+    best = max(((scores_[pos] >= t).mean() for t in scores_[pos] if fp_above(t) <= 0.01), default=0.0)
+    assert r["tpr_at_1pct_fpr"] == pytest.approx(best)

@@ -67,7 +67,7 @@ def slow(config, shared):
 
 if __name__ == "__main__":
     out = run_sweep(slow, [{"x": i} for i in range(12)], sys.argv[1], workers=2, progress=False)
-    print("sum", int(sum(int(r["x"]) for r in out)))
+    print("order", [int(r["x"]) for r in out])
 """
 
 
@@ -86,6 +86,6 @@ def test_ray_sweep_killed_part_way_resumes_with_exactly_k_results(tmp_path):
     assert 3 <= done < 12
     finished = subprocess.run([sys.executable, str(script), str(folder)], env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert "sum 66" in finished.stdout
+    assert f"order {list(range(12))}" in finished.stdout  # results in configuration order, whatever order they finished in
     files = sorted(p.name for p in (folder / "tasks").iterdir())
     assert len(files) == 12 and all(f.endswith(".safetensors") for f in files)  # no duplicates, no temporary leftovers

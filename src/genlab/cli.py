@@ -295,7 +295,7 @@ def memorize_text(
         study = lambda: memorize_text_scratch(model, corpus, store=store, documents=documents or 20_000, canaries=canaries, repeats=repeats, secret_length=secret_length,  # noqa: E731
                                               epochs=epochs, lr=lr, seed=seed, device=device, counterfactual=counterfactual, workers=workers,
                                               address=address, progress=not quiet)
-    result, run = _run_study(study, out, f"the run is marked failed in {out}")
+    result, run = _run_study(study, out, f"the run is marked failed in {out}", (ValueError, RuntimeError))
     table = Table("text", "documents", "extracted exactly", "near match", "bits/token", "ROC AUC loss / zlib / extraction (members vs this)")
     for r in result["rows"]:
         table.add_row(r["set"], str(r["documents"]), f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", f"{r['bits_per_token']:.3f}", attack_summary(r))

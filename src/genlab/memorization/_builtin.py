@@ -171,7 +171,9 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
         raise ValueError(f"fewer than 2 documents of the {corpus} corpus have {need} tokens; lower --prefix/--suffix")
     controls = {"shuffled words": [shuffled_words(d, seed=i) for i, d in enumerate(members)]}
     if corpus == "bible":
-        controls["fresh (King James style)"] = [t for t in FRESH_KJV_STYLE if len(tokenizer.encode(t)) >= need]
+        fresh = [t for t in FRESH_KJV_STYLE if len(tokenizer.encode(t)) >= need]
+        if len(fresh) >= 2:  # the fresh verses are 35-45 tokens long: longer prompts leave them out
+            controls["fresh (King James style)"] = fresh
     run = store.start_run(f"memorize-text-{corpus}", run_config)
     start = time.time()
     with run:

@@ -26,8 +26,9 @@ how much accuracy: a slightly different quantity from Feldman & Zhang's, with fa
 of models per example) instead of drawing each subset independently: every example then gets the
 same number of in- and out-models, which removes the count noise of independent draws.
 
-Confidence intervals are normal approximations: Welch's for probabilities, Agresti-Caffo's
-(one success and one failure added per group) for the 0/1 outcome.
+Confidence intervals (95%): Welch's t interval for the continuous outcomes (NaN where a side has
+fewer than two models), Agresti-Caffo's (one success and one failure added per group, normal
+quantile) for the 0/1 outcome.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def membership_masks(n: int, models: int, subset: float, seed: int, balanced: bo
             raise ValueError(f"with {models} models and subset {subset}, every example would be in {inside} of them; use more models")
         order = torch.rand(n, models, generator=gen).argsort(dim=1)  # a random ranking of the models, per example
         return (order < inside).T.contiguous()
+    gen = torch.Generator().manual_seed(seed + 0x5EED)  # not the stream other seeded draws (e.g. canaries) take from ``seed``
     size = round(subset * n)
     masks = torch.zeros(models, n, dtype=torch.bool)
     for k in range(models):
@@ -88,7 +90,7 @@ class Scores:
     mean_out: np.ndarray
 
 
-def estimate(masks: torch.Tensor, outcomes: torch.Tensor, score: str = "log-probability", allow_missing: bool = False) -> Scores:
+def estimate(masks: torch.Tensor, outcomes: torch.Tensor, score: str = "log-probability", allow_missing: bool = False, outcome_range: float | None = None) -> Scores:
     """mem(i) = mean outcome of the models that trained on i - mean of those that did not.
 
     Args:
@@ -96,6 +98,8 @@ def estimate(masks: torch.Tensor, outcomes: torch.Tensor, score: str = "log-prob
         outcomes: K x n (0/1 correctness or true-label probabilities) on the same examples.
         score: one of SCORES (chooses the interval: Agresti-Caffo for ``correct``, else Welch).
         allow_missing: an example in all or none of the subsets gets NaN instead of an error.
+        outcome_range: the intervals are clipped to +-this (default: the score's own range, 1
+            for ``correct`` and ``probability``; ``math.inf`` for unbounded outcomes such as bits).
     """
     if score not in SCORES:
         raise ValueError(f"score must be one of {', '.join(SCORES)}, got {score!r}")
@@ -110,15 +114,25 @@ def estimate(masks: torch.Tensor, outcomes: torch.Tensor, score: str = "log-prob
         p_in, p_out = (s_in + 1) / (n_in + 2), (s_out + 1) / (n_out + 2)
         se = torch.sqrt(p_in * (1 - p_in) / (n_in + 2) + p_out * (1 - p_out) / (n_out + 2))
         centre = p_in - p_out
-    else:  # Welch: sample variances per group (0 for a group of one)
-        var_in = ((m * (o - mean_in) ** 2).sum(0) / (n_in - 1).clamp_min(1))
-        var_out = (((1 - m) * (o - mean_out) ** 2).sum(0) / (n_out - 1).clamp_min(1))
-        se = torch.sqrt(var_in / n_in + var_out / n_out)
+    else:  # Welch: sample variances per group, a t quantile with the Welch-Satterthwaite degrees of freedom
+        from scipy.stats import t as student_t
+
+        var_in = (m * (o - mean_in) ** 2).sum(0) / (n_in - 1)
+        var_out = ((1 - m) * (o - mean_out) ** 2).sum(0) / (n_out - 1)
+        a, b = var_in / n_in, var_out / n_out
+        se = torch.sqrt(a + b)
+        dof = (a + b) ** 2 / (a**2 / (n_in - 1) + b**2 / (n_out - 1))
+        z = torch.from_numpy(student_t.ppf(0.975, dof.nan_to_num(nan=1.0).clamp_min(1).numpy()))
+        z = torch.where(se > 0, z, torch.full_like(z, Z_95))
+        se = torch.where((n_in < 2) | (n_out < 2), torch.full_like(se, math.nan), se)  # one model per side: no variance estimate, no interval
         centre = mean_in - mean_out
+    if score == "correct":
+        z = torch.full_like(se, Z_95)
     mem = mean_in - mean_out
-    bound = 1.0 if score != "log-probability" else -math.log(FLOOR / SATURATION)  # the range of a difference of outcomes
+    if outcome_range is None:
+        outcome_range = 1.0 if score != "log-probability" else -math.log(FLOOR / SATURATION)
     return Scores(
-        score=mem.numpy(), low=(centre - Z_95 * se).clamp(-bound, bound).numpy(), high=(centre + Z_95 * se).clamp(-bound, bound).numpy(),
+        score=mem.numpy(), low=(centre - z * se).clamp(-outcome_range, outcome_range).numpy(), high=(centre + z * se).clamp(-outcome_range, outcome_range).numpy(),
         n_in=n_in.long().numpy(), n_out=n_out.long().numpy(), mean_in=mean_in.numpy(), mean_out=mean_out.numpy(),
     )
 
@@ -180,12 +194,12 @@ def roc(scores: np.ndarray, positives: np.ndarray) -> dict:
     positives = np.asarray(positives, dtype=bool)
     if positives.all() or not positives.any():
         raise ValueError("ROC needs both positive and negative examples")
-    fpr, tpr, _ = roc_curve(positives, scores)
+    fpr, tpr, _ = roc_curve(positives, scores, drop_intermediate=False)
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), 500)).round().astype(int))  # the curve, thinned for the report
     return {
         "auc": float(roc_auc_score(positives, scores)),
-        "tpr_at_1pct_fpr": float(np.interp(0.01, fpr, tpr)),
-        "tpr_at_0.1pct_fpr": float(np.interp(0.001, fpr, tpr)),
+        "tpr_at_1pct_fpr": float(tpr[fpr <= 0.01].max()),
+        "tpr_at_0.1pct_fpr": float(tpr[fpr <= 0.001].max()),
         "fpr": fpr[keep].tolist(),
         "tpr": tpr[keep].tolist(),
     }

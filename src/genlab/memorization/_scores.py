@@ -109,6 +109,9 @@ class BuiltinModel:
     def __init__(self, config, input_shape: tuple[int, ...], num_classes: int):
         self.config, self.input_shape, self.num_classes = config, tuple(input_shape), num_classes
 
+    def __repr__(self) -> str:
+        return f"BuiltinModel({self.config}, input_shape={self.input_shape}, num_classes={self.num_classes})"
+
     def __call__(self) -> nn.Module:
         from genlab.models import build_model
 
@@ -142,6 +145,26 @@ def _train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     if shared.get("x_test") is not None:
         out["test_correct"], out["test_probability"] = _outcomes(model, shared["x_test"], shared["y_test"], task["device"])
     return out
+
+
+def _describe(model_fn) -> str:
+    """A stable name for a model factory (a function's qualified name, not its address)."""
+    if isinstance(model_fn, BuiltinModel):
+        return repr(model_fn)
+    name = getattr(model_fn, "__qualname__", None) or type(model_fn).__qualname__
+    return f"{getattr(model_fn, '__module__', '')}.{name}"
+
+
+def fingerprint(*tensors) -> str:
+    """16 hex digits identifying the given tensors' shapes and contents."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for t in tensors:
+        if t is not None:
+            h.update(str(tuple(t.shape)).encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def teacher_targets(model_fn: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor, config: MemorizationConfig) -> torch.Tensor:
@@ -191,7 +214,10 @@ def scores(
               "balanced": config.balanced, "device": config.device} | ({"distill_temperature": config.distill_temperature} if config.distill_temperature else {})
              for k in range(config.models)]
     with tempfile.TemporaryDirectory(prefix="genlab-memorize-") as scratch:
-        results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress, description=f"{config.models} subset models")
+        manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),
+                    "data": fingerprint(shared["x"], shared["y"], shared.get("x_test"), shared.get("y_test"))}
+        results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress,
+                            description=f"{config.models} subset models", manifest=manifest)
     stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731
     correct, probability = stack("correct"), stack("probability")
     result = MemorizationResult(estimate(masks, outcome(config.score, correct, probability), config.score), masks, correct, probability, None, None, None, config, 0.0)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -200,6 +201,11 @@ def counterfactual_memorization(units: list, counts: list[int], *, size: str, vo
     masks = membership_masks(len(units), models, subset, seed)
     shared = {"units": units, "counts": list(counts), "masks": masks, "bos": bos, "vocab_size": vocab_size}
     tasks = [{"model": k, "seed": seed * 1_000_003 + k, "size": size, "context": context, "train": asdict(train_config), "device": device} for k in range(models)]
-    results = run_sweep(_train_lm_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description=f"{models} language models")
+    from genlab.memorization._scores import fingerprint
+
+    manifest = {"models": models, "subset": subset, "seed": seed, "documents": fingerprint(*(torch.from_numpy(u) for u in units), torch.tensor(list(counts))),
+                "vocab_size": vocab_size, "bos": bos}
+    results = run_sweep(_train_lm_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description=f"{models} language models",
+                        manifest=manifest)
     bpt = torch.stack([r["bits_per_token"] for r in results])
-    return estimate(masks, -bpt, "probability"), masks, bpt
+    return estimate(masks, -bpt, "probability", outcome_range=math.inf), masks, bpt

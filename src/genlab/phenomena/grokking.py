@@ -251,14 +251,11 @@ def restricted_excluded_loss(model: nn.Module, data: dict, p: int, keys: list[in
     with torch.no_grad():
         logits = torch.cat([model(grid[i : i + 4096].to(device)).double().cpu() for i in range(0, len(grid), 4096)]).reshape(p, p, p)
     logits = logits - logits.mean(2, keepdim=True)
-    c = torch.arange(p)
-    basis = []
+    # cos and sin of w(a + b - c) span exactly the DFT components at +-(w, w, -w): keep those.
+    keep = torch.zeros(p, p, p, dtype=torch.bool)
     for w in keys:
-        phase = 2 * math.pi * w * (a[:, :, None] + b[:, :, None] - c[None, None, :]) / p
-        basis += [phase.cos(), phase.sin()]
-    projection = torch.zeros_like(logits)
-    for v in basis:  # the cos/sin directions of distinct frequencies are orthogonal
-        projection += (logits * v).sum() / (v * v).sum() * v
+        keep[w % p, w % p, (-w) % p] = keep[(-w) % p, (-w) % p, w % p] = True
+    projection = torch.fft.ifftn(torch.fft.fftn(logits) * keep).real
     x, y = data["x_train"], data["y_train"]
 
     def loss(table: torch.Tensor) -> float:

@@ -13,7 +13,8 @@ configuration and returns the results (dicts of tensors) in the order of ``confi
 - ``workers=0`` runs the tasks one by one in this process (no Ray: for debugging or one GPU).
   Otherwise Ray is started embedded on this machine with ``workers`` CPUs (default: all), or joins
   the cluster at ``address`` (e.g. ``ray://head:10001``). ``shared`` (the dataset) is put into
-  Ray's object store once and read without copies by every task.
+  Ray's object store once, not shipped with every task (numpy arrays in it are read without
+  copies; torch tensors are unpickled once per task).
 - Each task runs with ``threads_per_worker`` torch threads, so ``workers`` tasks share the cores
   instead of fighting over them.
 """
@@ -58,6 +59,18 @@ def _save(folder: Path, key: str, result: dict[str, torch.Tensor], config: dict)
     os.replace(tmp, path)
 
 
+def _check_manifest(folder: Path, manifest: dict) -> None:
+    path = folder / "sweep.json"
+    text = json.dumps(manifest, sort_keys=True, indent=1)
+    if path.exists():
+        if json.loads(path.read_text()) != json.loads(text):
+            raise ValueError(f"{folder} holds a sweep of another setting ({path} differs from this one: other data, model or shared settings); use a new folder")
+        return
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def load_results(folder: str | os.PathLike, configs: Sequence[dict]) -> list[dict[str, torch.Tensor] | None]:
     """The stored result of each configuration (None where it has not finished)."""
     folder = Path(folder)
@@ -81,12 +94,19 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
         kwargs["num_cpus"] = workers or os.cpu_count()
         # Embedded workers import what the driver imports (a function from a script or test module too).
         paths = [p for p in sys.path if p] + os.environ.get("PYTHONPATH", "").split(os.pathsep)
-        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))  # the raylet passes its environment on
+        previous = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))  # the raylet, started now, passes its environment on
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, ValueError, RuntimeError) as e:
         where = f"the Ray cluster at {address}" if address else "an embedded Ray instance"
         raise RuntimeError(f"could not start {where}: {e}. Check the address (ray://host:10001 for a remote head) or run without --address.") from e
+    finally:
+        if address is None:
+            if previous is None:
+                os.environ.pop("PYTHONPATH", None)
+            else:
+                os.environ["PYTHONPATH"] = previous
     return True
 
 
@@ -102,6 +122,7 @@ def run_sweep(
     max_retries: int = 3,
     progress: bool = True,
     description: str = "tasks",
+    manifest: dict | None = None,
 ) -> list[dict[str, torch.Tensor]]:
     """Run ``fn(config, shared)`` for every configuration not yet stored in ``folder``; return
     all results in the order of ``configs``.
@@ -115,6 +136,10 @@ def run_sweep(
         address: a Ray cluster to join instead of starting one here.
         threads_per_worker: torch threads per task.
         max_retries: retries of a task whose worker process died.
+        manifest: what the tasks' results also depend on beyond their configurations (the data,
+            the model, settings shared by all tasks), JSON-serialisable. It is written to
+            ``folder/sweep.json`` on the first run; a later run with a different manifest is
+            refused, so results of another setting are never mixed in.
     """
     folder = Path(folder)
     keys = [task_key(c) for c in configs]
@@ -125,6 +150,10 @@ def run_sweep(
     if threads_per_worker < 1:
         raise ValueError(f"threads_per_worker must be >= 1, got {threads_per_worker}")
     (folder / TASKS_DIR).mkdir(parents=True, exist_ok=True)
+    if manifest is not None:
+        _check_manifest(folder, manifest)
+    for stale in (folder / TASKS_DIR).glob(".*.tmp-*"):  # a write cut short by a kill
+        stale.unlink(missing_ok=True)
     todo = [(k, c) for k, c in zip(keys, configs) if not _path(folder, k).exists()]
 
     with progress_bar(description, enabled=progress) as bar:
