@@ -72,7 +72,9 @@ def case_scores(store: RunStore, models: int, reuse: str | None) -> list[dict]:
         curve = split_half_stability(result.masks, outcomes, sizes, score)
         for point in curve:
             k = point["models"]
-            auc = roc(estimate(result.masks[:k], outcomes[:k], score).score, is_canary)
+            est = estimate(result.masks[:k], outcomes[:k], score, allow_missing=True).score  # the first k of 128 balanced subsets may hold an example in all k
+            finite = np.isfinite(est)
+            auc = roc(est[finite], is_canary[finite])
             rows.append({"case": "scores", "score": score, "models": k, "spearman_all": point["spearman_all"], "spearman_top10": point["spearman_top"],
                          "canary_auc": auc["auc"], "canary_tpr_at_1pct_fpr": auc["tpr_at_1pct_fpr"],
                          "train_accuracy_in_subset": float((result.correct & result.masks).sum() / result.masks.sum()),
