@@ -263,13 +263,14 @@ def test_text_report_renders_from_result_json(tmp_path):
     from genlab.report import write_report
 
     row = {"set": "bible (members)", "documents": 3, "scored_for_extraction": 3, "extracted_exact": 1 / 3, "extracted_count": 1, "near_match_90": 1 / 3, "token_match": 0.5, "bits_per_token": 2.0}
-    control = dict(row, set="shuffled words", extracted_exact=0.0, extracted_count=0, mia_loss_auc=0.9, mia_zlib_auc=0.8, mia_loss_tpr_at_1pct_fpr=0.1, mia_zlib_tpr_at_1pct_fpr=0.0)
+    control = dict(row, set="shuffled words", extracted_exact=0.0, extracted_count=0, mia_loss_auc=0.9, mia_zlib_auc=0.8, mia_loss_tpr_at_1pct_fpr=0.1, mia_zlib_tpr_at_1pct_fpr=0.0,
+                   roc={"loss": {"fpr": [0, 0.5, 1], "tpr": [0, 0.9, 1]}, "zlib": {"fpr": [0, 1], "tpr": [0, 1]}})
     config = {"kind": "memorize-text", "pretrained": "smollm2-135m", "corpus": "bible", "documents": 3, "prefix": 4, "suffix": 4}
     result = {**config, "rows": [row, control], "examples": [{"prompt": "In the <beginning>", "continuation": "God", "truth": "God", "exact": True, "edit_similarity": 1.0}], "wall_seconds": 1.0}
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "result.json").write_text(json.dumps(result))
     page = write_report(tmp_path).read_text()
-    assert "33.3% of 3 bible (members) extracted exactly" in page and "0.900 / 0.800" in page and "&lt;beginning&gt;" in page
+    assert "33.3% of 3 bible (members) extracted exactly" in page and "0.900 / 0.800" in page and "&lt;beginning&gt;" in page and "Membership ROC curves" in page
 
 
 @pytest.mark.slow

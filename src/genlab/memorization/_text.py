@@ -149,6 +149,7 @@ def text_memorization_study(model: nn.Module, tokenizer, members: list[str], con
             attacks["extraction"] = membership_inference({"m": matched["members"]}, {"m": matched[name]})["m"]  # share of suffix tokens reproduced
             for attack, r in attacks.items():
                 row[f"mia_{attack}_auc"], row[f"mia_{attack}_tpr_at_1pct_fpr"] = r["auc"], r["tpr_at_1pct_fpr"]
+            row["roc"] = {attack: {"fpr": r["fpr"], "tpr": r["tpr"]} for attack, r in attacks.items()}
         rows.append(row)
     return rows
 

@@ -156,8 +156,30 @@ def _counterfactual(result: dict) -> str:
             + _table(["document (first 200 characters)", "canary", "score", "95% interval"], rows))
 
 
+def _text_roc(result: dict, Figure) -> str:
+    controls = [r for r in result["rows"] if "roc" in r]
+    if not controls:
+        return ""
+    fig = Figure(figsize=(4 * len(controls), 3.6))
+    axes = fig.subplots(1, len(controls), squeeze=False)[0]
+    for ax, row in zip(axes, controls):
+        for attack, curve in row["roc"].items():
+            ax.plot(curve["fpr"], curve["tpr"], label=f"{attack} (AUC {row[f'mia_{attack}_auc']:.3f})")
+        ax.plot([0, 1], [0, 1], ":", color="grey")
+        ax.set_title(f"members vs {row['set']}", fontsize=9)
+        ax.set_xlabel("false positive rate")
+        ax.set_ylabel("true positive rate")
+        ax.legend(fontsize=7)
+    return "<h2>Membership ROC curves</h2>" + _img(fig)
+
+
 def render_text_report(result: dict, config: dict) -> str:
     """The page of a ``genlab memorize-text`` run: extraction and membership inference per set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     title = f"genlab text memorization: {html.escape(str(result.get('pretrained') or result.get('model')))} on {html.escape(result['corpus'])}"
     members = result["rows"][0]
     headline = (f"{members['extracted_exact']:.1%} of {members['scored_for_extraction']} {members['set']} extracted exactly "
@@ -176,7 +198,7 @@ def render_text_report(result: dict, config: dict) -> str:
         "<p>Extraction: the model continues the document's first tokens greedily; exact = every one of the next tokens reproduced. "
         "Membership inference: the corpus's documents are the positives against each control the model cannot have seen "
         "(loss and zlib-ratio attacks). Shuffled words make ungrammatical text, so that control flatters the attacks; a fresh control in the same register does not.</p>",
-        "<h2>Extraction and membership</h2>", table, "<h2>Examples</h2>", shown, _counterfactual(result),
+        "<h2>Extraction and membership</h2>", table, _text_roc(result, Figure), "<h2>Examples</h2>", shown, _counterfactual(result),
         "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>", "</body></html>",
     ])
 
