@@ -89,3 +89,32 @@ def test_ray_sweep_killed_part_way_resumes_with_exactly_k_results(tmp_path):
     assert f"order {list(range(12))}" in finished.stdout  # results in configuration order, whatever order they finished in
     files = sorted(p.name for p in (folder / "tasks").iterdir())
     assert len(files) == 12 and all(f.endswith(".safetensors") for f in files)  # no duplicates, no temporary leftovers
+
+
+DYING = """
+import os, signal, sys, torch
+from pathlib import Path
+from genlab.sweep import run_sweep
+
+def task(config, shared):
+    marker = Path(shared) / f"died-{config['x']}"
+    if config["x"] == 2 and not marker.exists():  # the first attempt's worker process dies mid-task
+        marker.write_text("x")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"x": torch.tensor(config["x"])}
+
+if __name__ == "__main__":
+    out = run_sweep(task, [{"x": i} for i in range(4)], sys.argv[1], shared=sys.argv[1], workers=2, progress=False)
+    print("order", [int(r["x"]) for r in out])
+"""
+
+
+def test_ray_retries_the_task_of_a_worker_that_died(tmp_path):
+    script = tmp_path / "dying.py"
+    script.write_text(textwrap.dedent(DYING))
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    done = subprocess.run([sys.executable, str(script), str(folder)], env=dict(os.environ, RAY_AUTH_MODE="disabled"), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "order [0, 1, 2, 3]" in done.stdout and (folder / "died-2").exists()
+    assert len(list((folder / "tasks").glob("*.safetensors"))) == 4
