@@ -115,6 +115,11 @@ def test_a_short_run_logs_every_measure(model):
         assert len(r["history"][-1]["key_frequencies"]) == 5 and 0 < r["history"][-1]["key_energy_share"] <= 1
 
 
+def test_two_layer_transformer_has_two_blocks():
+    model = build_model(GrokConfig(p=13, model="transformer", layers=2, embed=16), {})
+    assert len(model.attention) == 2 and model(torch.tensor([[1, 2], [3, 4]])).shape == (2, 13)
+
+
 def test_parity_run_measures_the_relevant_weight_share():
     r = grok(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200, steps=10, log_every=5, width=16), progress=False)
     assert 0 < r["history"][-1]["relevant_weight_share"] < 1

@@ -317,6 +317,7 @@ def grok(
     model: str = typer.Option("mlp", help="mlp, mlp-fourier (fixed circular embedding) or transformer"),
     width: int = typer.Option(256, help="hidden units"),
     embed: int = typer.Option(128, help="embedding size (transformer: model width)"),
+    layers: int = typer.Option(1, help="transformer blocks"),
     steps: int = typer.Option(3000, help="full-batch steps"),
     lr: float = typer.Option(3e-3, help="AdamW learning rate"),
     weight_decay: float = typer.Option(1.0, help="AdamW weight decay"),
@@ -335,7 +336,7 @@ def grok(
     from genlab.store import RunStore
 
     try:
-        config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed,
+        config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed, layers=layers,
                             steps=steps, lr=lr, weight_decay=weight_decay, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
                             grokfast_lambda=grokfast_lambda, log_every=log_every, seed=seed, device=device)
     except ValueError as e:

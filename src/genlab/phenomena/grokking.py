@@ -9,8 +9,8 @@ Tasks (``TASKS``):
 
 Models (``MODELS``): ``mlp`` (learned embeddings of a and b, concatenated, one hidden ReLU
 layer), ``mlp-fourier`` (the same MLP on a fixed circular embedding: cos and sin of 2 pi f a / p
-for every frequency f), ``transformer`` (one layer, attention + MLP, no layer norm, reading the
-answer at an ``=`` token, as in Nanda et al. 2023). Parity always uses a one-hidden-layer MLP.
+for every frequency f), ``transformer`` (``layers`` blocks of attention + MLP, no layer norm,
+reading the answer at an ``=`` token; one layer as in Nanda et al. 2023). Parity always uses a one-hidden-layer MLP.
 
 Optimization: AdamW with weight decay; Grokfast (Lee et al. 2024, "Grokfast: Accelerated
 Grokking by Amplifying Slow Gradients"): g <- g + lambda * EMA_alpha(g); and from Prieto et al.
@@ -56,6 +56,7 @@ class GrokConfig:
     model: str = "mlp"
     width: int = 256
     embed: int = 128
+    layers: int = 1
     steps: int = 3000
     lr: float = 3e-3
     weight_decay: float = 1.0
@@ -82,8 +83,8 @@ class GrokConfig:
             raise ValueError(f"parity needs 1 <= k <= n, got k={self.k_bits}, n={self.n_bits}")
         if self.grokfast_alpha is not None and not 0 <= self.grokfast_alpha < 1:
             raise ValueError(f"grokfast_alpha must lie in [0, 1), got {self.grokfast_alpha}")
-        if self.steps < 1 or self.log_every < 1:
-            raise ValueError("steps and log_every must be >= 1")
+        if self.steps < 1 or self.log_every < 1 or self.layers < 1:
+            raise ValueError("steps, log_every and layers must be >= 1")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,17 +154,18 @@ class ModularMLP(nn.Module):
         return self.out(torch.relu(self.hidden(e.flatten(1))))
 
 
-class OneLayerTransformer(nn.Module):
-    """Tokens [a, b, =]: embeddings + positions -> one attention block and one MLP block
-    (residual, no layer norm) -> unembedding at the ``=`` position (Nanda et al. 2023)."""
+class Transformer(nn.Module):
+    """Tokens [a, b, =]: embeddings + positions -> ``layers`` blocks of attention and MLP
+    (residual, no layer norm) -> unembedding at the ``=`` position (one layer: Nanda et al. 2023;
+    two: the Grokfast paper's setting)."""
 
-    def __init__(self, p: int, d_model: int = 128, heads: int = 4, mlp: int = 512):
+    def __init__(self, p: int, d_model: int = 128, heads: int = 4, mlp: int = 512, layers: int = 1):
         super().__init__()
         self.p = p
         self.embedding = nn.Embedding(p + 1, d_model)  # p is the "=" token
         self.position = nn.Parameter(torch.randn(3, d_model) / d_model ** 0.5)
-        self.attention = nn.MultiheadAttention(d_model, heads, bias=False, batch_first=True)
-        self.mlp = nn.Sequential(nn.Linear(d_model, mlp), nn.ReLU(), nn.Linear(mlp, d_model))
+        self.attention = nn.ModuleList(nn.MultiheadAttention(d_model, heads, bias=False, batch_first=True) for _ in range(layers))
+        self.mlp = nn.ModuleList(nn.Sequential(nn.Linear(d_model, mlp), nn.ReLU(), nn.Linear(mlp, d_model)) for _ in range(layers))
         self.unembed = nn.Linear(d_model, p, bias=False)
 
     def embed(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -172,8 +174,9 @@ class OneLayerTransformer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tokens = torch.cat([x.long(), torch.full_like(x[:, :1].long(), self.p)], 1)
         h = self.embedding(tokens) + self.position
-        h = h + self.attention(h, h, h, need_weights=False)[0]
-        h = h + self.mlp(h)
+        for attention, mlp in zip(self.attention, self.mlp):
+            h = h + attention(h, h, h, need_weights=False)[0]
+            h = h + mlp(h)
         return self.unembed(h[:, -1])
 
 
@@ -184,7 +187,7 @@ def build_model(config: GrokConfig, data: dict) -> nn.Module:
         if config.task == "parity":
             return nn.Sequential(nn.Linear(config.n_bits, config.width), nn.ReLU(), nn.Linear(config.width, 2))
         if config.model == "transformer":
-            return OneLayerTransformer(config.p, d_model=config.embed)
+            return Transformer(config.p, d_model=config.embed, layers=config.layers)
         return ModularMLP(config.p, config.width, config.embed, fourier=config.model == "mlp-fourier")
 
 
