@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -213,10 +214,10 @@ def scores(
     tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
               "balanced": config.balanced, "device": config.device} | ({"distill_temperature": config.distill_temperature} if config.distill_temperature else {})
              for k in range(config.models)]
-    with tempfile.TemporaryDirectory(prefix="genlab-memorize-") as scratch:
-        manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),
-                    "data": fingerprint(shared["x"], shared["y"], shared.get("x_test"), shared.get("y_test"))}
-        results = run_sweep(_train_member, tasks, folder or scratch, shared=shared, workers=workers, address=address, progress=progress,
+    manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),
+                "data": fingerprint(shared["x"], shared["y"], shared.get("x_test"), shared.get("y_test"))}
+    with tempfile.TemporaryDirectory(prefix="genlab-memorize-") if folder is None else contextlib.nullcontext(folder) as where:
+        results = run_sweep(_train_member, tasks, where, shared=shared, workers=workers, address=address, progress=progress,
                             description=f"{config.models} subset models", manifest=manifest)
     stack = lambda key: torch.stack([r[key] for r in results])  # noqa: E731
     correct, probability = stack("correct"), stack("probability")
