@@ -166,7 +166,8 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
     model, tokenizer = load_pretrained(pretrained)
     data = load_corpus(corpus)
     need = prefix + suffix
-    members = [d for d in data.train + data.test if len(tokenizer.encode(d)) >= need][:documents]
+    long_enough = (d for d in data.train + data.test if len(tokenizer.encode(d)) >= need)
+    members = [d for _, d in zip(range(documents), long_enough)]  # stops tokenizing once it has enough
     if len(members) < 2:
         raise ValueError(f"fewer than 2 documents of the {corpus} corpus have {need} tokens; lower --prefix/--suffix")
     controls = {"shuffled words": [shuffled_words(d, seed=i) for i, d in enumerate(members)]}

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -353,7 +353,3 @@ def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None
         "n_test": len(data["y_test"]),
     }
 
-
-def with_overrides(config: GrokConfig, **changes) -> GrokConfig:
-    """``config`` with the given fields changed (None values are ignored)."""
-    return replace(config, **{k: v for k, v in changes.items() if v is not None})
