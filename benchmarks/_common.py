@@ -40,13 +40,13 @@ def previous_rows(name: str, key) -> dict:
 def write_results(name: str, rows: list[dict], markdown, note: str) -> str:
     """Write benchmarks/results/<name>.json and .md and the README block between
     ``<!-- bench:<name> -->`` markers; returns the Markdown table."""
-    command = f"python benchmarks/{name}.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = f"python benchmarks/{Path(sys.argv[0]).name} " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "command": command.strip()}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
     header = f"Measured {meta['date']} on {meta['machine']}; command: `{meta['command']}` (per-row dates in {name}.json). {note}"
     table = markdown(rows, header)
-    (RESULTS / f"{name}.md").write_text(f"# benchmarks/{name}.py\n\n" + table)
+    (RESULTS / f"{name}.md").write_text(f"# {meta['command'].split()[1]}\n\n" + table)
     readme = ROOT / "README.md"
     text = readme.read_text()
     block = f"<!-- bench:{name} -->\n{table}<!-- /bench:{name} -->"

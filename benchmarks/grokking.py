@@ -1,63 +1,127 @@
 """Benchmark: grokking on a laptop CPU (issue 6).
 
-Cases:
+Cases (``--only`` picks some; results of the others are kept from the last run):
 - ``default``: `genlab grok` with its defaults (modular addition, p = 97, train fraction 0.4,
   MLP on learned embeddings, AdamW lr 3e-3, weight decay 1, 3,000 full-batch steps): steps to 99%
   train and test accuracy, the grokking delay, wall time, the key frequencies' energy share;
 - ``default-grokfast``: the same with Grokfast-EMA (alpha 0.98, lambda 2), for the speed-up ratio
-  on genlab's default setting.
+  on genlab's default setting;
+- ``paper`` and ``paper-grokfast``: the Grokfast paper's own setting (its reference code's 2-layer
+  causal decoder, width 128, 4 heads; a * b mod 97 on half of the pairs; minibatches of 512;
+  AdamW lr 1e-3, betas (0.9, 0.98), 10-step warm-up, weight decay 0.005), without and with
+  Grokfast-EMA (alpha 0.98, lambda 2), each stopped once test accuracy reaches 99% or at its step
+  budget; the ratio of their steps to 99% test accuracy is the speed-up (a lower bound when the
+  plain run does not get there within its budget);
+- ``parity``: sparse parity (n = 40, k = 3, 1,000 training examples): the first layer's weight
+  share on the 3 relevant bits as test accuracy rises;
+- ``phase``: a 4 x 4 phase diagram of the default setting over weight decay {0, 0.3, 1, 3} x train
+  fraction {0.2, 0.4, 0.6, 0.8} through the sweep engine (2 Ray workers): each cell's phase and
+  steps to 99% test accuracy, and the diagram's wall time.
 
 Writes benchmarks/results/grokking.json and .md and the README table between the
-``bench:grokking`` markers.
+``bench:grokking`` markers (the phase diagram: ``grok_phase`` and ``bench:grok_phase``).
 
-    .venv/bin/python benchmarks/grokking.py
+    .venv/bin/python benchmarks/grokking.py [--only paper paper-grokfast]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import replace
 
 from _common import ROOT, previous_rows, write_results
 
-from genlab.phenomena.grokking import GrokConfig, grok
+from genlab.phenomena.grokking import GrokConfig, grok, grok_sweep
+from genlab.report import write_report
 from genlab.store import RunStore
 
+PAPER = GrokConfig(task="mul", p=97, train_frac=0.5, model="decoder", layers=2, embed=128, batch_size=512, lr=1e-3, betas=(0.9, 0.98), warmup=10,
+                   weight_decay=0.005, steps=15_000, log_every=100, stop_at=0.99)
 CASES = {
     "default": GrokConfig(),
     "default-grokfast": replace(GrokConfig(), grokfast_alpha=0.98, grokfast_lambda=2.0),
+    "paper": PAPER,
+    "paper-grokfast": replace(PAPER, grokfast_alpha=0.98, grokfast_lambda=2.0),
+    "parity": GrokConfig(task="parity", n_bits=40, k_bits=3, train_size=1000, steps=3000, log_every=25),
 }
+PHASE_AXES = (("weight_decay", [0.0, 0.3, 1.0, 3.0]), ("train_frac", [0.2, 0.4, 0.6, 0.8]))
+PAIRS = {"default-grokfast": "default", "paper-grokfast": "paper"}
+
+
+def _parity_trace(history: list[dict]) -> str:
+    """The relevant-bit weight share when test accuracy first reaches 60%, 80%, 99%, and at step 0."""
+    points = [f"step 0: {history[0]['relevant_weight_share']:.3f}"]
+    for level in (0.6, 0.8, 0.99):
+        h = next((h for h in history if h["test_acc"] >= level), None)
+        if h is not None:
+            points.append(f"test {level:.0%} (step {h['step']}): {h['relevant_weight_share']:.3f}")
+    return "; ".join(points)
 
 
 def markdown(rows: list[dict], header: str) -> str:
-    out = [header, "", "| case | task | model | steps | 99% train at step | 99% test at step | delay (steps) | final test acc | key-frequency energy | wall s |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [header, "", "| case | task | model | steps (budget) | 99% train at step | 99% test at step | delay (steps) | speed-up | final test acc | progress measure | wall s |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    by_case = {r["case"]: r for r in rows}
     for r in rows:
-        out.append(f"| {r['case']} | {r['task']} p={r['p']} frac={r['train_frac']} | {r['model']} | {r['steps']} | {r['steps_to_train_99']} | **{r['steps_to_test_99']}** | "
-                   f"{r['grokking_delay']} | {r['test_acc']:.4f} | {r['key_energy_share']:.3f} | {r['wall_seconds']:.0f} |")
+        speed = ""
+        base = by_case.get(PAIRS.get(r["case"], ""))
+        if base is not None and r["steps_to_test_99"]:
+            if base["steps_to_test_99"]:
+                speed = f"**{base['steps_to_test_99'] / r['steps_to_test_99']:.2f}x**"
+            else:
+                speed = f"**>= {base['steps_run'] / r['steps_to_test_99']:.1f}x** (plain run not at 99% after {base['steps_run']})"
+        measure = r.get("parity_trace") or (f"key-frequency energy {r['key_energy_share']:.3f}" if r.get("key_energy_share") is not None else "")
+        out.append(f"| {r['case']} | {r['task']} | {r['model']} | {r['steps_run']} ({r['steps']}) | {r['steps_to_train_99']} | **{r['steps_to_test_99']}** | "
+                   f"{r['grokking_delay']} | {speed} | {r['test_acc']:.4f} | {measure} | {r['wall_seconds']:.0f} |")
+    return "\n".join(out) + "\n"
+
+
+def phase_markdown(rows: list[dict], header: str) -> str:
+    r = rows[0]
+    cols = r["cols"]["values"]
+    out = [header, "", f"Wall time **{r['wall_seconds']:.0f} s** for {len(r['cells'])} cells of {r['steps']} steps ({r['workers']} Ray workers); "
+           f"phases: {', '.join(f'{k} {v}' for k, v in r['phase_counts'].items())}. Cells: phase (steps to 99% test accuracy).", "",
+           f"| {r['rows']['name']} \\ {r['cols']['name']} | " + " | ".join(str(c) for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for i, v in enumerate(r["rows"]["values"]):
+        cells = sorted((c for c in r["cells"] if c["row"] == i), key=lambda c: c["col"])
+        out.append(f"| {v} | " + " | ".join(f"{c['phase']} ({c['steps_to_test_99'] if c['steps_to_test_99'] is not None else '-'})" for c in cells) + " |")
     return "\n".join(out) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="*", choices=list(CASES), help="cases to run (default: all)")
+    parser.add_argument("--only", nargs="*", choices=[*CASES, "phase"], help="cases to run (default: all)")
+    parser.add_argument("--workers", type=int, default=2, help="Ray workers of the phase diagram")
     args = parser.parse_args()
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     store = RunStore(ROOT / "runs" / "bench")
     previous = previous_rows("grokking", lambda r: r["case"])
-    for name in args.only or list(CASES):
+    for name in [c for c in (args.only or [*CASES, "phase"]) if c != "phase"]:
         config = CASES[name]
         run = store.start_run(f"grok-{name}", {"kind": "grok", "grok": config.to_dict()})
         with run:
             result = grok(config, run=run)
             run.complete(result, {"case": name})
+        write_report(run.folder)
         f = result["final"]
-        previous[name] = {"case": name, "task": config.task, "p": config.p, "train_frac": config.train_frac, "model": config.model, "steps": config.steps,
-                          "steps_to_train_99": result["steps_to_train_99"], "steps_to_test_99": result["steps_to_test_99"], "grokking_delay": result["grokking_delay"],
-                          "test_acc": f["test_acc"], "key_frequencies": f.get("key_frequencies"), "key_energy_share": f.get("key_energy_share", float("nan")),
+        previous[name] = {"case": name, "task": f"{config.task} " + (f"n={config.n_bits} k={config.k_bits}" if config.task == "parity" else f"p={config.p} frac={config.train_frac}"),
+                          "model": config.model + (f" x{config.layers}" if config.layers > 1 else "") + (f", batch {config.batch_size}" if config.batch_size else ""),
+                          "steps": config.steps, "steps_run": f["step"], "steps_to_train_99": result["steps_to_train_99"], "steps_to_test_99": result["steps_to_test_99"],
+                          "grokking_delay": result["grokking_delay"], "test_acc": f["test_acc"], "key_frequencies": f.get("key_frequencies"),
+                          "key_energy_share": f.get("key_energy_share"), "parity_trace": _parity_trace(result["history"]) if config.task == "parity" else None,
                           "wall_seconds": result["wall_seconds"], "run_id": run.id, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
         rows = [previous[c] for c in CASES if c in previous]
-        print(write_results("grokking", rows, markdown, "Full-batch AdamW; accuracy measured every 25 steps (so steps are multiples of 25)."))
+        print(write_results("grokking", rows, markdown, "AdamW; accuracy measured every `log_every` steps (25, or 100 for the paper's setting), so steps are multiples of it; "
+                            "the paper's setting stops at 99% test accuracy."))
+    if args.only is None or "phase" in args.only:
+        result, run = grok_sweep(GrokConfig(), *PHASE_AXES, store=store, workers=args.workers)
+        write_report(run.folder)
+        row = {key: result[key] for key in ("rows", "cols", "phase_counts", "wall_seconds")} | {
+            "steps": GrokConfig().steps, "workers": args.workers, "run_id": run.id, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "cells": [{k: c[k] for k in ("row", "col", "phase", "steps_to_train_99", "steps_to_test_99", "wall_seconds")} for c in result["cells"]]}
+        print(write_results("grok_phase", [row], phase_markdown, "The default setting (add, p = 97, MLP, lr 3e-3, 3,000 full-batch steps); " + result["phase_rule"] + "."))
 
 
 if __name__ == "__main__":

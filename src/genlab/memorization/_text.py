@@ -193,7 +193,6 @@ def counterfactual_memorization(units: list, counts: list[int], *, size: str, vo
     Returns:
         (Scores, the K x n membership masks, the K x n bits per token).
     """
-    from dataclasses import asdict
 
     from genlab.memorization._feldman import estimate, membership_masks
     from genlab.sweep import run_sweep
@@ -201,7 +200,7 @@ def counterfactual_memorization(units: list, counts: list[int], *, size: str, vo
     units = [np.asarray(u, dtype=np.int32) for u in units]
     masks = membership_masks(len(units), models, subset, seed)
     shared = {"units": units, "counts": list(counts), "masks": masks, "bos": bos, "vocab_size": vocab_size}
-    tasks = [{"model": k, "seed": seed * 1_000_003 + k, "size": size, "context": context, "train": asdict(train_config), "device": device} for k in range(models)]
+    tasks = [{"model": k, "seed": seed * 1_000_003 + k, "size": size, "context": context, "train": train_config.to_dict(), "device": device} for k in range(models)]
     from genlab.memorization._scores import fingerprint
 
     manifest = {"models": models, "subset": subset, "seed": seed, "documents": fingerprint(*(torch.from_numpy(u) for u in units), torch.tensor(list(counts))),

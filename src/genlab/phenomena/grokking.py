@@ -1,6 +1,6 @@
 """Grokking: a network first fits its training set at chance test accuracy, and generalizes much
 later (Power et al. 2022). Tasks, models, the optimization options known to matter, and the
-progress measures, trained with the shared loop (genlab.train) full-batch.
+progress measures, trained with the shared loop (genlab.train), full-batch unless ``batch_size`` is set.
 
 Tasks (``TASKS``):
 - modular arithmetic on pairs (a, b) of residues mod p: ``add`` a+b, ``sub`` a-b, ``mul`` a*b,
@@ -10,7 +10,9 @@ Tasks (``TASKS``):
 Models (``MODELS``): ``mlp`` (learned embeddings of a and b, concatenated, one hidden ReLU
 layer), ``mlp-fourier`` (the same MLP on a fixed circular embedding: cos and sin of 2 pi f a / p
 for every frequency f), ``transformer`` (``layers`` blocks of attention + MLP, no layer norm,
-reading the answer at an ``=`` token; one layer as in Nanda et al. 2023). Parity always uses a one-hidden-layer MLP.
+reading the answer at an ``=`` token; one layer as in Nanda et al. 2023), ``decoder`` (the Grokfast
+paper's causal decoder: tokens [a, op, b, =], layer norms, GELU MLPs; 2 layers there). Parity
+always uses a one-hidden-layer MLP.
 
 Optimization: AdamW with weight decay; Grokfast (Lee et al. 2024, "Grokfast: Accelerated
 Grokking by Amplifying Slow Gradients"): g <- g + lambda * EMA_alpha(g); and from Prieto et al.
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -39,7 +41,7 @@ from torch import nn
 from genlab.train import TrainConfig, train
 
 TASKS = ("add", "sub", "mul", "div", "poly", "parity")
-MODELS = ("mlp", "mlp-fourier", "transformer")
+MODELS = ("mlp", "mlp-fourier", "transformer", "decoder")
 LOSSES = ("softmax", "stablemax")
 
 
@@ -58,13 +60,17 @@ class GrokConfig:
     embed: int = 128
     layers: int = 1
     steps: int = 3000
+    batch_size: int | None = None
     lr: float = 3e-3
     weight_decay: float = 1.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup: int = 0
     loss: str = "softmax"
     orthogonal_grad: bool = False
     grokfast_alpha: float | None = None
     grokfast_lambda: float = 2.0
     log_every: int = 25
+    stop_at: float | None = None
     seed: int = 0
     device: str = "cpu"
 
@@ -85,6 +91,11 @@ class GrokConfig:
             raise ValueError(f"grokfast_alpha must lie in [0, 1), got {self.grokfast_alpha}")
         if self.steps < 1 or self.log_every < 1 or self.layers < 1:
             raise ValueError("steps, log_every and layers must be >= 1")
+        if self.stop_at is not None and not 0 < self.stop_at <= 1:
+            raise ValueError(f"stop_at (a test accuracy) must lie in (0, 1], got {self.stop_at}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 (or None: full batch), got {self.batch_size}")
+        object.__setattr__(self, "betas", tuple(self.betas))  # a list when read back from JSON
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -180,6 +191,49 @@ class Transformer(nn.Module):
         return self.unembed(h[:, -1])
 
 
+class DecoderBlock(nn.Module):
+    """The Grokfast paper's block, as in its reference code: the stream is layer-normed, causal
+    self-attention is added to the normed stream, then a GELU MLP (4x) on a second layer norm."""
+
+    def __init__(self, d_model: int, heads: int):
+        super().__init__()
+        self.ln_1, self.ln_2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.attention = nn.MultiheadAttention(d_model, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        mask = torch.triu(torch.ones(h.shape[1], h.shape[1], dtype=torch.bool, device=h.device), diagonal=1)
+        h = self.ln_1(h)
+        h = h + self.attention(h, h, h, attn_mask=mask, need_weights=False)[0]
+        return h + self.mlp(self.ln_2(h))
+
+
+class Decoder(nn.Module):
+    """The causal decoder of the Grokfast paper (after Power et al. 2022): tokens [a, op, b, =]
+    with learned token and position embeddings, ``layers`` ``DecoderBlock``s, a final layer
+    norm, and the answer read at ``=``."""
+
+    def __init__(self, p: int, d_model: int = 128, heads: int = 4, layers: int = 2):
+        super().__init__()
+        self.p = p
+        self.embedding = nn.Embedding(p + 2, d_model)  # p is "=", p + 1 the operation
+        self.position = nn.Embedding(4, d_model)
+        self.blocks = nn.ModuleList(DecoderBlock(d_model, heads) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d_model)
+        self.unembed = nn.Linear(d_model, p, bias=False)
+
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.embedding(tokens)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.long()
+        tokens = torch.stack([x[:, 0], torch.full_like(x[:, 0], self.p + 1), x[:, 1], torch.full_like(x[:, 0], self.p)], 1)
+        h = self.embedding(tokens) + self.position.weight
+        for block in self.blocks:
+            h = block(h)
+        return self.unembed(self.ln_f(h[:, -1]))
+
+
 def build_model(config: GrokConfig, data: dict) -> nn.Module:
     """The seeded model of ``config`` for ``data``."""
     with torch.random.fork_rng(devices=[]):
@@ -188,6 +242,8 @@ def build_model(config: GrokConfig, data: dict) -> nn.Module:
             return nn.Sequential(nn.Linear(config.n_bits, config.width), nn.ReLU(), nn.Linear(config.width, 2))
         if config.model == "transformer":
             return Transformer(config.p, d_model=config.embed, layers=config.layers)
+        if config.model == "decoder":
+            return Decoder(config.p, d_model=config.embed, layers=config.layers)
         return ModularMLP(config.p, config.width, config.embed, fourier=config.model == "mlp-fourier")
 
 
@@ -306,26 +362,52 @@ def steps_to(history: list[dict], key: str, threshold: float) -> int | None:
     return next((h["step"] for h in history if h[key] >= threshold), None)
 
 
-def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None) -> dict:
-    """Train ``config`` full-batch and measure every ``log_every`` steps.
+def snapshot_weights(model: nn.Module, config: GrokConfig) -> torch.Tensor | None:
+    """What the explorable draws at each logged step: the token embedding table (p x e) of a
+    modular task (the stars and the spectrum are computed from it), the first layer's weights
+    (hidden x n bits) for parity; None for the fixed circular embedding."""
+    if config.task == "parity":
+        return next(m for m in model.modules() if isinstance(m, nn.Linear)).weight.detach().cpu().clone()
+    if config.model == "mlp-fourier":
+        return None
+    with torch.no_grad():
+        return model.embed(torch.arange(config.p, device=config.device)).detach().cpu().clone()
+
+
+class _Reached(Exception):
+    """Raised from the step hook when ``GrokConfig.stop_at`` is reached."""
+
+
+def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None, return_snapshots: bool = False) -> dict:
+    """Train ``config`` (full-batch unless ``config.batch_size``) and measure every ``log_every`` steps.
 
     Returns a dict with the config, the measurement history (also appended to the run's
     metrics.jsonl), the steps at which train and test accuracy first reached 99%, the grokking
-    delay between them, the final embedding spectrum, and the wall time."""
+    delay between them, the final embedding spectrum, and the wall time (training stops early at
+    the first logged step whose test accuracy reaches ``config.stop_at``, when set). The weights the
+    explorable draws (``snapshot_weights``) at every logged step are saved as the run's
+    ``snapshots.safetensors`` (``steps``, ``weights``: float16), and returned under
+    ``"snapshots"`` as tensors when ``return_snapshots``."""
     start = time.time()
     data = make_task(config)
     model = build_model(config, data).to(config.device)
     history: list[dict] = []
+    snapshots: list[torch.Tensor] = []
 
     def log(step: int, m: nn.Module) -> None:
         if step % config.log_every and step != config.steps:
             return
         record = {"step": step, "seconds": round(time.time() - start, 3), **measure(m, data, config)}
         history.append(record)
+        weights = snapshot_weights(m, config)
+        if weights is not None:
+            snapshots.append(weights.half())
         if run is not None:
             run.log_metrics({"tag": "grok", **{k: v for k, v in record.items() if k != "spectrum"}})
         if on_measure is not None:
             on_measure(record)
+        if config.stop_at is not None and record["test_acc"] >= config.stop_at:
+            raise _Reached
 
     grokfast = Grokfast(config.grokfast_alpha, config.grokfast_lambda) if config.grokfast_alpha is not None else None
 
@@ -337,11 +419,19 @@ def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None
 
     log(0, model)
     n = len(data["y_train"])
-    train_config = TrainConfig(epochs=config.steps, batch_size=n, lr=config.lr, optimizer="adamw", weight_decay=config.weight_decay, schedule="constant", seed=config.seed)
-    train(model, data["x_train"], data["y_train"], train_config, device=config.device, tag=f"grok {config.task}", progress=progress,
-          loss_fn=stablemax_cross_entropy if config.loss == "stablemax" else None, before_step=before_step, after_step=log)
+    batch = min(n, config.batch_size or n)
+    train_config = TrainConfig(epochs=config.steps / math.ceil(n / batch), batch_size=batch, lr=config.lr, optimizer="adamw", weight_decay=config.weight_decay,
+                               schedule="constant", seed=config.seed, betas=config.betas, warmup_steps=config.warmup)
+    try:
+        train(model, data["x_train"], data["y_train"], train_config, device=config.device, tag=f"grok {config.task}", progress=progress,
+              loss_fn=stablemax_cross_entropy if config.loss == "stablemax" else None, before_step=before_step, after_step=log)
+    except _Reached:  # config.stop_at: test accuracy reached, the rest of the budget is not needed
+        pass
     train_99, test_99 = steps_to(history, "train_acc", 0.99), steps_to(history, "test_acc", 0.99)
-    return {
+    tensors = {"steps": torch.tensor([h["step"] for h in history]), "weights": torch.stack(snapshots)} if snapshots else {}
+    if run is not None and tensors:
+        run.save_tensors("snapshots", tensors)
+    result = {
         "config": config.to_dict(),
         "history": history,
         "steps_to_train_99": train_99,
@@ -352,4 +442,96 @@ def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None
         "n_train": n,
         "n_test": len(data["y_test"]),
     }
+    if return_snapshots:
+        result["snapshots"] = tensors
+    return result
 
+
+
+# ---------------------------------------------------------------- phase diagrams
+
+PHASES = ("comprehension", "grokking", "memorization", "confusion")
+SWEEP_AXES = ("weight_decay", "train_frac", "lr")
+PHASE_THRESHOLD = 0.9
+PHASE_RULE = (f"with accuracy threshold {PHASE_THRESHOLD:.0%} (Liu et al. 2022): confusion if train accuracy never reaches it; memorization if train "
+              "accuracy does but test accuracy does not within the step budget; grokking if test accuracy reaches it at least 3x as many steps "
+              "after the start as train accuracy did (and at least 4 logged steps later); comprehension otherwise (both, close together)")
+
+
+def classify_phase(history: list[dict], log_every: int, threshold: float = PHASE_THRESHOLD) -> str:
+    """The phase of one run from its measurement history (``PHASE_RULE``)."""
+    train, test = steps_to(history, "train_acc", threshold), steps_to(history, "test_acc", threshold)
+    if train is None:
+        return "confusion"
+    if test is None:
+        return "memorization"
+    return "grokking" if test - train >= max(2 * train, 4 * log_every) else "comprehension"
+
+
+def _history_tensors(history: list[dict]) -> dict[str, torch.Tensor]:
+    """A history (records with the same keys) as one tensor per key, for the sweep's files."""
+    return {f"history.{k}": torch.tensor([h[k] for h in history], dtype=torch.long if k in ("step", "key_frequencies") else torch.float64)
+            for k in history[0] if history[0][k] is not None}
+
+
+def _history_records(tensors: dict[str, torch.Tensor]) -> list[dict]:
+    columns = {k.removeprefix("history."): v.tolist() for k, v in tensors.items() if k.startswith("history.")}
+    return [{k: v[i] for k, v in columns.items()} for i in range(len(columns["step"]))]
+
+
+def _sweep_cell(cell: dict, shared=None) -> dict[str, torch.Tensor]:
+    """One phase-diagram cell, run by ``genlab.sweep`` (module level so Ray can ship it)."""
+    result = grok(GrokConfig(**cell), progress=False, return_snapshots=True)
+    tensors = {**_history_tensors(result["history"]), "wall_seconds": torch.tensor(result["wall_seconds"], dtype=torch.float64)}
+    if result["snapshots"]:
+        tensors["snapshot_steps"], tensors["snapshot_weights"] = result["snapshots"]["steps"], result["snapshots"]["weights"]
+    return tensors
+
+
+def sweep_configs(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, list]) -> list[list[GrokConfig]]:
+    """The grid of configurations: ``base`` with ``rows[0]`` set to each of ``rows[1]`` and
+    ``cols[0]`` to each of ``cols[1]`` (row-major)."""
+    for name, values in (rows, cols):
+        if name not in SWEEP_AXES:
+            raise ValueError(f"a phase diagram's axes are among {', '.join(SWEEP_AXES)}; got {name!r}")
+        if not values or len(set(values)) != len(values):
+            raise ValueError(f"the {name} axis needs distinct values, got {values}")
+    if rows[0] == cols[0]:
+        raise ValueError(f"the two axes must differ (both are {rows[0]})")
+    return [[replace(base, **{rows[0]: r, cols[0]: c}) for c in cols[1]] for r in rows[1]]
+
+
+def grok_sweep(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, list], *, store, workers: int | None = None, address: str | None = None,
+               progress: bool = True, run_id: str | None = None) -> tuple[dict, "object"]:
+    """A phase diagram: ``grok`` at every (row, col) point of the grid, run in parallel through
+    ``genlab.sweep`` into one store run (``run_id`` resumes an interrupted one: finished cells
+    are kept), each cell classified by ``PHASE_RULE``. Returns (result, run); result.json holds
+    every cell's phase, steps to 99% train/test accuracy and history, and each cell's snapshots
+    stay in ``tasks/<key>.safetensors``."""
+    from genlab.sweep import run_sweep, task_key
+
+    if run_id is not None:
+        run = store.resume_run(run_id)
+        saved = run.config
+        base, rows, cols = GrokConfig(**saved["grok"]), tuple(saved["rows"]), tuple(saved["cols"])
+    grid = sweep_configs(base, rows, cols)
+    if run_id is None:
+        run = store.start_run(f"grok-sweep-{base.task}", {"kind": "grok-sweep", "grok": base.to_dict(), "rows": list(rows), "cols": list(cols)})
+    start = time.time()
+    with run:
+        cells = [c.to_dict() for line in grid for c in line]
+        results = run_sweep(_sweep_cell, cells, run.folder, workers=workers, address=address, progress=progress, description=f"phase diagram {base.task}")
+        out = []
+        for i, (cell, tensors) in enumerate(zip(cells, results)):
+            history = _history_records(tensors)
+            train_99, test_99 = steps_to(history, "train_acc", 0.99), steps_to(history, "test_acc", 0.99)
+            out.append({"row": i // len(cols[1]), "col": i % len(cols[1]), "key": task_key(cell), "config": cell,
+                        "phase": classify_phase(history, base.log_every), "steps_to_train_99": train_99, "steps_to_test_99": test_99,
+                        "grokking_delay": None if train_99 is None or test_99 is None else test_99 - train_99,
+                        "final": {k: v for k, v in history[-1].items() if k != "spectrum"}, "history": history,
+                        "wall_seconds": float(tensors["wall_seconds"])})
+        result = {"kind": "grok-sweep", "base": base.to_dict(), "rows": {"name": rows[0], "values": list(rows[1])}, "cols": {"name": cols[0], "values": list(cols[1])},
+                  "phase_rule": PHASE_RULE, "phase_counts": {p: sum(c["phase"] == p for c in out) for p in PHASES},
+                  "wall_seconds": time.time() - start, "cells": out}
+        run.complete(result, {"task": base.task, "model": base.model, "cells": len(out), **result["phase_counts"]})
+    return result, run

@@ -7,18 +7,22 @@ import json
 from pathlib import Path
 
 from genlab.report._certificate import render_certificate_report, write_certificate_report
+from genlab.report._grokking import render_grok_page, render_grok_sweep_page, write_grok_report, write_grok_sweep_report
 from genlab.report._language import render_lm_report, write_lm_report
 from genlab.report._memorization import render_memorization_report, render_text_report, write_memorization_report, write_text_report
 
-_WRITERS = {"certify-lm": write_lm_report, "memorize": write_memorization_report, "memorize-text": write_text_report}
+_WRITERS = {"certify-lm": write_lm_report, "memorize": write_memorization_report, "memorize-text": write_text_report,
+            "grok": write_grok_report, "grok-sweep": write_grok_sweep_report}
 
 
 def write_report(run_folder: str | Path) -> Path:
     """Write ``run_folder/report.html`` for the run's kind (config.json's "kind": a classifier
-    certificate, a language-model certificate, a memorization or text-memorization run); returns its path."""
+    certificate, a language-model certificate, a memorization or text-memorization run, a grokking
+    run or sweep); returns its path."""
     config_path = Path(run_folder) / "config.json"
     kind = json.loads(config_path.read_text()).get("kind") if config_path.is_file() else None
     return _WRITERS.get(kind, write_certificate_report)(run_folder)
 
 
-__all__ = ["render_certificate_report", "render_lm_report", "render_memorization_report", "render_text_report", "write_certificate_report", "write_lm_report", "write_memorization_report", "write_text_report", "write_report"]
+__all__ = ["render_certificate_report", "render_grok_page", "render_grok_sweep_page", "render_lm_report", "render_memorization_report", "render_text_report",
+           "write_certificate_report", "write_grok_report", "write_grok_sweep_report", "write_lm_report", "write_memorization_report", "write_text_report", "write_report"]

@@ -280,10 +280,10 @@ def read_run(folder: Path) -> tuple[dict, dict]:
     return json.loads(result_path.read_text()), json.loads(config_path.read_text()) if config_path.is_file() else {}
 
 
-def _write_page(folder: Path, page: str) -> Path:
-    """``folder/report.html``, written atomically (a temporary file renamed into place)."""
-    out = folder / "report.html"
-    tmp = folder / f".report.html.tmp-{os.getpid()}"
+def _write_page(folder: Path, page: str, name: str = "report.html") -> Path:
+    """``folder/name``, written atomically (a temporary file renamed into place)."""
+    out = folder / name
+    tmp = folder / f".{name}.tmp-{os.getpid()}"
     try:
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, out)

@@ -32,6 +32,8 @@ class TrainConfig:
             the first 10% of steps, then cosine decay).
         seed: seeds the batch order.
         label_smoothing: cross-entropy label smoothing.
+        betas: Adam/AdamW moment decay rates.
+        warmup_steps: a linear learning-rate warm-up over the first steps, on top of ``schedule``.
     """
 
     epochs: float = 5
@@ -42,6 +44,8 @@ class TrainConfig:
     schedule: str = "cosine"
     seed: int = 0
     label_smoothing: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup_steps: int = 0
 
     def __post_init__(self) -> None:
         if not self.epochs > 0:
@@ -54,9 +58,26 @@ class TrainConfig:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        object.__setattr__(self, "betas", tuple(self.betas))  # a list when read back from JSON
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
+        if self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a dict; ``betas`` and ``warmup_steps`` only when not at their defaults, so
+        that configurations (and the sweep task keys hashed from them) stored before these
+        options existed stay the same."""
+        out = asdict(self)
+        for name in _LATER_FIELDS:
+            if out[name] == _LATER_FIELDS[name]:
+                del out[name]
+            elif name == "betas":
+                out[name] = list(out[name])
+        return out
+
+
+_LATER_FIELDS = {"betas": (0.9, 0.999), "warmup_steps": 0}
 
 
 IGNORE_INDEX = -100
@@ -71,9 +92,9 @@ def _batch(t: torch.Tensor, idx: torch.Tensor, device) -> torch.Tensor:
 
 def _optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
     return torch.optim.SGD(params, lr=config.lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
 
 
@@ -171,7 +192,7 @@ def train(
             i = (step % steps_per_epoch) * config.batch_size
             idx = perm[i : i + config.batch_size]
             xb, yb = _batch(x, idx, device), _batch(y, idx, device)
-            factor = _lr_factor(step, total, config.schedule)
+            factor = _lr_factor(step, total, config.schedule) * min(1.0, (step + 1) / config.warmup_steps if config.warmup_steps else 1.0)
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * factor
             logits = model(xb)
