@@ -14,12 +14,13 @@ def _random_code(d, levels, seed, num_choices=6, skew=1.0):
     return QuantizedCode(choice=int(rng.integers(num_choices)), indices=indices, codebook=codebook)
 
 
+@pytest.mark.parametrize("coder", ["multinomial", "categorical"])
 @pytest.mark.parametrize("d,levels", [(1, 2), (37, 3), (1000, 5), (20000, 7)])
-def test_round_trip_is_exact(d, levels):
+def test_round_trip_is_exact(d, levels, coder):
     code = _random_code(d, levels, seed=d)
-    payload, bits = encode(code, num_choices=6)
+    payload, bits = encode(code, num_choices=6, coder=coder)
     assert sum(bits.values()) == 8 * len(payload)
-    back = decode(payload, 6, lambda i: (d, levels))
+    back = decode(payload, 6, lambda i: (d, levels), coder)
     assert back.choice == code.choice
     assert np.array_equal(back.indices, code.indices)
     assert np.array_equal(back.codebook.view(np.uint16), code.codebook.view(np.uint16))
@@ -28,12 +29,30 @@ def test_round_trip_is_exact(d, levels):
 def test_bit_count_within_two_percent_of_entropy_plus_table():
     d, levels = 20000, 7
     code = _random_code(d, levels, seed=1, skew=0.7)
-    payload, bits = encode(code, num_choices=1)
+    payload, bits = encode(code, num_choices=1, coder="categorical")
     table = bits["frequency_table"] + bits["codebook"]
     ideal = empirical_entropy_bits(code.indices) + table
     assert bits["hyperparameters"] == 0
-    assert 8 * len(payload) >= ideal  # no code beats the empirical entropy
+    assert 8 * len(payload) >= ideal  # one distribution for all indices cannot beat the empirical entropy
     assert 8 * len(payload) <= 1.02 * ideal
+
+
+@pytest.mark.parametrize("d,levels", [(1000, 5), (20000, 7)])
+def test_multinomial_coder_pays_the_log_of_the_number_of_sequences(d, levels):
+    """Given the counts (in the table), the indices are one of d! / prod c_k! sequences: the
+    coder pays that many bits (plus the range coder's last word), below d x entropy."""
+    from math import lgamma, log
+
+    from genlab.bounds import elias_gamma_encode
+
+    code = _random_code(d, levels, seed=2, skew=0.5)
+    counts = np.bincount(code.indices, minlength=levels)
+    sequences = (lgamma(d + 1) - sum(lgamma(c + 1) for c in counts)) / log(2)
+    _, bits = encode(code, num_choices=1)
+    (words,) = [w for w in range(bits["parameters"] // 32 + 1) if len(elias_gamma_encode(w + 1)) + 32 * w == bits["parameters"]]
+    assert sequences <= 32 * words <= sequences + 64
+    stirling = 0.5 * sum(np.log2(2 * np.pi * c) for c in counts) - 0.5 * np.log2(2 * np.pi * d)  # what the counts save
+    assert stirling > 15 and abs(empirical_entropy_bits(code.indices) - sequences - stirling) < 0.5
 
 
 def test_corrupted_code_is_rejected():

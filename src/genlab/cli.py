@@ -70,6 +70,7 @@ def certify(
     prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
     projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
     rate_weight: Optional[float] = typer.Option(None, help="entropy-constrained quantization weight (0: nearest level)"),
+    coder: str = typer.Option("multinomial", help="range coder's model of the level indices: multinomial (the counts not yet used; shorter) or categorical"),
     delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
     seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
@@ -108,6 +109,7 @@ def certify(
             seed=seed,
             projector=given(projector, base.projector),
             rate_weight=given(rate_weight, base.rate_weight),
+            coder=coder,
             device=device,
         )
         if device.startswith("cuda"):
@@ -330,7 +332,8 @@ def grok(
     batch_size: Optional[int] = typer.Option(None, help="minibatch size [default: full batch]"),
     lr: float = typer.Option(3e-3, help="AdamW learning rate"),
     weight_decay: float = typer.Option(1.0, help="AdamW weight decay"),
-    beta2: float = typer.Option(0.999, help="AdamW's second-moment decay (the Grokfast paper: 0.98)"),
+    optimizer: str = typer.Option("adamw", help="adamw (decoupled weight decay) or adam (L2 weight decay, as the Grokfast paper's code)"),
+    beta2: float = typer.Option(0.999, help="Adam's second-moment decay (the Grokfast paper: 0.98)"),
     warmup: int = typer.Option(0, help="linear learning-rate warm-up steps"),
     stop_at: Optional[float] = typer.Option(None, help="stop once test accuracy reaches this (e.g. 0.99)"),
     loss: str = typer.Option("softmax", help="softmax or stablemax cross-entropy"),
@@ -349,7 +352,7 @@ def grok(
 
     try:
         config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed, layers=layers,
-                            steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, betas=(0.9, beta2), warmup=warmup, stop_at=stop_at, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
+                            steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, optimizer=optimizer, betas=(0.9, beta2), warmup=warmup, stop_at=stop_at, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
                             grokfast_lambda=grokfast_lambda, log_every=log_every, seed=seed, device=device)
     except ValueError as e:
         _fail(str(e))

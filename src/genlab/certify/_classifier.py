@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.compress import PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
+from genlab.compress import CODERS, PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
 from genlab.store import write_json
 from genlab.train import TrainConfig, error_count, train
@@ -66,6 +66,10 @@ class CertifyConfig:
         seed: seeds theta_0's initialisation, the projection and the prior/bound split.
         projector: structure of the random projection P, ``kronecker`` or ``fastfood``
             (genlab.compress.PROJECTORS).
+        coder: the range coder's model of the level indices (genlab.compress.CODERS):
+            ``multinomial`` (the counts not yet used up; log2(d! / prod c_k!) bits) or
+            ``categorical`` (one distribution for all; about d x entropy bits, the format of
+            certificates written before this option).
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
     """
 
@@ -81,6 +85,7 @@ class CertifyConfig:
     prior_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=2e-3, batch_size=128))
     seed: int = 0
     projector: str = "kronecker"
+    coder: str = "multinomial"
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -88,6 +93,8 @@ class CertifyConfig:
             raise ValueError(f"projector must be one of {', '.join(PROJECTORS)}, got {self.projector!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
+        if self.coder not in CODERS:
+            raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {self.coder!r}")
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {self.prior!r}")
         if not 0 < self.prior_fraction < 1:
@@ -114,6 +121,7 @@ class CertifyConfig:
     @classmethod
     def from_dict(cls, data: dict) -> "CertifyConfig":
         data = dict(data)
+        data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
         for key in ("train", "qat", "prior_train"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
@@ -199,7 +207,7 @@ def split_prior_bound(n: int, fraction: float, seed: int) -> tuple[torch.Tensor,
 def decode_model(payload: bytes, base: nn.Module, theta0: torch.Tensor, config: CertifyConfig) -> tuple[nn.Module, QuantizedCode]:
     """Rebuild the certified model from its code file alone (plus the public grid, theta_0 and seed)."""
     grid = config.grid
-    code = decode(payload, len(grid), lambda i: grid[i])
+    code = decode(payload, len(grid), lambda i: grid[i], config.coder)
     d, _ = grid[code.choice]
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
     subspace = SubspaceModel(copy.deepcopy(base), d, seed=config.seed, theta0=theta0, projector=config.projector)
@@ -226,7 +234,7 @@ def _candidate(subspace: SubspaceModel, levels: int, choice: int, x, y, x_bound,
     """QAT onto ``levels`` levels, encode, decode from the bytes, evaluate, bound."""
     d = subspace.z.numel()
     indices, codebook = quantization_aware_training(subspace, levels, config.quantization_stages, config.qat, x, y, rate_weight=config.rate_weight, device=config.device, run=run, progress=progress)
-    payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid))
+    payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid), config.coder)
     decoded, code = decode_model(payload, base, theta0, config)
     if not (code.indices == indices.numpy()).all():
         raise RuntimeError("arithmetic decoding did not reproduce the level indices")

@@ -39,7 +39,7 @@ from torch import nn
 
 from genlab import bounds
 from genlab.certify._classifier import quantization_aware_training
-from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.compress import CODERS, FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
 from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
@@ -70,6 +70,8 @@ class LMCertifyConfig:
         m_tokens: training token positions sampled for the token-level empirical risk.
         m_test: test documents scored for the reported test loss (not part of any bound).
         projector: structure of P (``fastfood`` or ``kronecker``).
+        coder: the range coder's model of the level indices, ``multinomial`` or ``categorical``
+            (genlab.compress.CODERS; see CertifyConfig).
         train, qat: training of z, then quantization-aware training.
         seed: seeds theta_0's LoRA factors, P, and the subsamples.
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
@@ -88,6 +90,7 @@ class LMCertifyConfig:
     m_tokens: int = 50_000
     m_test: int = 2_000
     projector: str = "fastfood"
+    coder: str = "multinomial"
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
     qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
     seed: int = 0
@@ -98,6 +101,8 @@ class LMCertifyConfig:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
+        if self.coder not in CODERS:
+            raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {self.coder!r}")
         if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
@@ -111,6 +116,7 @@ class LMCertifyConfig:
     @classmethod
     def from_dict(cls, data: dict) -> "LMCertifyConfig":
         data = dict(data)
+        data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
         for key in ("train", "qat"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
@@ -326,7 +332,7 @@ def decode_language_model(payload: bytes, base: nn.Module, config: LMCertifyConf
     """Rebuild the certified model from its code file and the public base model, config and seed."""
     subspace = _build(copy.deepcopy(base), config)
     d = subspace.z.numel()
-    code = decode(payload, 1, lambda i: (d, config.levels))
+    code = decode(payload, 1, lambda i: (d, config.levels), config.coder)
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
     return subspace.materialize(z), code
 
@@ -375,7 +381,7 @@ def certify_language_model(
     train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
     indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
     del x, y
-    payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1)
+    payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1, config.coder)
     base = copy.deepcopy(subspace.base).cpu()
     decoded, code = decode_language_model(payload, base, config)
     if not (code.indices == indices.numpy()).all():

@@ -14,7 +14,8 @@ reading the answer at an ``=`` token; one layer as in Nanda et al. 2023), ``deco
 paper's causal decoder: tokens [a, op, b, =], layer norms, GELU MLPs; 2 layers there). Parity
 always uses a one-hidden-layer MLP.
 
-Optimization: AdamW with weight decay; Grokfast (Lee et al. 2024, "Grokfast: Accelerated
+Optimization: AdamW with weight decay (or Adam with L2 weight decay, the Grokfast paper code's
+default); Grokfast (Lee et al. 2024, "Grokfast: Accelerated
 Grokking by Amplifying Slow Gradients"): g <- g + lambda * EMA_alpha(g); and from Prieto et al.
 2025 ("Grokking at the Edge of Numerical Stability"): StableMax cross-entropy, s(x) = x + 1 for
 x >= 0 and 1 / (1 - x) below, probabilities s(z_i) / sum_j s(z_j), and the orthogonal gradient
@@ -63,6 +64,7 @@ class GrokConfig:
     batch_size: int | None = None
     lr: float = 3e-3
     weight_decay: float = 1.0
+    optimizer: str = "adamw"
     betas: tuple[float, float] = (0.9, 0.999)
     warmup: int = 0
     loss: str = "softmax"
@@ -91,6 +93,8 @@ class GrokConfig:
             raise ValueError(f"grokfast_alpha must lie in [0, 1), got {self.grokfast_alpha}")
         if self.steps < 1 or self.log_every < 1 or self.layers < 1:
             raise ValueError("steps, log_every and layers must be >= 1")
+        if self.optimizer not in ("adamw", "adam"):
+            raise ValueError(f"optimizer must be adamw (decoupled weight decay) or adam (L2 weight decay), got {self.optimizer!r}")
         if self.stop_at is not None and not 0 < self.stop_at <= 1:
             raise ValueError(f"stop_at (a test accuracy) must lie in (0, 1], got {self.stop_at}")
         if self.batch_size is not None and self.batch_size < 1:
@@ -420,7 +424,7 @@ def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None
     log(0, model)
     n = len(data["y_train"])
     batch = min(n, config.batch_size or n)
-    train_config = TrainConfig(epochs=config.steps / math.ceil(n / batch), batch_size=batch, lr=config.lr, optimizer="adamw", weight_decay=config.weight_decay,
+    train_config = TrainConfig(epochs=config.steps / math.ceil(n / batch), batch_size=batch, lr=config.lr, optimizer=config.optimizer, weight_decay=config.weight_decay,
                                schedule="constant", seed=config.seed, betas=config.betas, warmup_steps=config.warmup)
     try:
         train(model, data["x_train"], data["y_train"], train_config, device=config.device, tag=f"grok {config.task}", progress=progress,
