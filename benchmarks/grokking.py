@@ -13,6 +13,9 @@ Cases (``--only`` picks some; results of the others are kept from the last run):
   Grokfast-EMA (alpha 0.98, lambda 2), each stopped once test accuracy reaches 99% or at its step
   budget; the ratio of their steps to 99% test accuracy is the speed-up (a lower bound when the
   plain run does not get there within its budget);
+- ``paper-wd-0.001`` and ``paper-wd-0.001-grokfast``: the same pair with a smaller L2 weight
+  decay, 0.001; ``paper-no-wd`` and ``paper-no-wd-grokfast``: without weight decay (the reference
+  code's default, which its baseline command uses);
 - ``parity``: sparse parity (n = 40, k = 3, 1,000 training examples): the first layer's weight
   share on the 3 relevant bits as test accuracy rises;
 - ``phase``: a 4 x 4 phase diagram of the default setting over weight decay {0, 0.3, 1, 3} x train
@@ -45,10 +48,14 @@ CASES = {
     "default-grokfast": replace(GrokConfig(), grokfast_alpha=0.98, grokfast_lambda=2.0),
     "paper": PAPER,
     "paper-grokfast": replace(PAPER, grokfast_alpha=0.98, grokfast_lambda=2.0),
+    "paper-wd-0.001": replace(PAPER, weight_decay=0.001, steps=10_000),
+    "paper-wd-0.001-grokfast": replace(PAPER, weight_decay=0.001, steps=10_000, grokfast_alpha=0.98, grokfast_lambda=2.0),
+    "paper-no-wd": replace(PAPER, weight_decay=0.0, steps=10_000),
+    "paper-no-wd-grokfast": replace(PAPER, weight_decay=0.0, steps=10_000, grokfast_alpha=0.98, grokfast_lambda=2.0),
     "parity": GrokConfig(task="parity", n_bits=40, k_bits=3, train_size=1000, steps=3000, log_every=25),
 }
 PHASE_AXES = (("weight_decay", [0.0, 0.3, 1.0, 3.0]), ("train_frac", [0.2, 0.4, 0.6, 0.8]))
-PAIRS = {"default-grokfast": "default", "paper-grokfast": "paper"}
+PAIRS = {"default-grokfast": "default", "paper-grokfast": "paper", "paper-wd-0.001-grokfast": "paper-wd-0.001", "paper-no-wd-grokfast": "paper-no-wd"}
 
 
 def _parity_trace(history: list[dict]) -> str:
@@ -75,8 +82,9 @@ def markdown(rows: list[dict], header: str) -> str:
             else:
                 speed = f"**>= {base['steps_run'] / r['steps_to_test_99']:.1f}x** (plain run not at 99% after {base['steps_run']})"
         measure = r.get("parity_trace") or (f"key-frequency energy {r['key_energy_share']:.3f}" if r.get("key_energy_share") is not None else "")
-        out.append(f"| {r['case']} | {r['task']} | {r['model']} | {r['steps_run']} ({r['steps']}) | {r['steps_to_train_99']} | **{r['steps_to_test_99']}** | "
-                   f"{r['grokking_delay']} | {speed} | {r['test_acc']:.4f} | {measure} | {r['wall_seconds']:.0f} |")
+        never = lambda v: "not reached" if v is None else v  # noqa: E731
+        out.append(f"| {r['case']} | {r['task']} | {r['model']} | {r['steps_run']} ({r['steps']}) | {never(r['steps_to_train_99'])} | **{never(r['steps_to_test_99'])}** | "
+                   f"{never(r['grokking_delay'])} | {speed} | {r['test_acc']:.4f} | {measure} | {r['wall_seconds']:.0f} |")
     return "\n".join(out) + "\n"
 
 
@@ -115,7 +123,7 @@ def main() -> None:
                           "key_energy_share": f.get("key_energy_share"), "parity_trace": _parity_trace(result["history"]) if config.task == "parity" else None,
                           "wall_seconds": result["wall_seconds"], "run_id": run.id, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
         rows = [previous[c] for c in CASES if c in previous]
-        print(write_results("grokking", rows, markdown, "AdamW; accuracy measured every `log_every` steps (25, or 100 for the paper's setting), so steps are multiples of it; "
+        print(write_results("grokking", rows, markdown, "AdamW (the paper's rows: Adam with L2 weight decay, as its reference code); accuracy measured every `log_every` steps (25, or 100 for the paper's setting), so steps are multiples of it; "
                             "the paper's setting stops at 99% test accuracy."))
     if args.only is None or "phase" in args.only:
         result, run = grok_sweep(GrokConfig(), *PHASE_AXES, store=store, workers=args.workers)
