@@ -15,8 +15,8 @@ paper's causal decoder: tokens [a, op, b, =], layer norms, GELU MLPs; 2 layers t
 always uses a one-hidden-layer MLP.
 
 Optimization: AdamW with weight decay (or Adam with L2 weight decay, the Grokfast paper code's
-default); Grokfast (Lee et al. 2024, "Grokfast: Accelerated
-Grokking by Amplifying Slow Gradients"): g <- g + lambda * EMA_alpha(g); and from Prieto et al.
+default); Grokfast (Lee et al. 2024, "Grokfast: Accelerated Grokking by Amplifying Slow
+Gradients"): g <- g + lambda * EMA_alpha(g); and from Prieto et al.
 2025 ("Grokking at the Edge of Numerical Stability"): StableMax cross-entropy, s(x) = x + 1 for
 x >= 0 and 1 / (1 - x) below, probabilities s(z_i) / sum_j s(z_j), and the orthogonal gradient
 (perpendicular-to-weights update, "perp-Grad"): each parameter's gradient minus its component
