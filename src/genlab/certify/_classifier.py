@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.compress import CODERS, PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
+from genlab.compress import PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
 from genlab.store import write_json
 from genlab.train import TrainConfig, error_count, train
@@ -93,8 +93,7 @@ class CertifyConfig:
             raise ValueError(f"projector must be one of {', '.join(PROJECTORS)}, got {self.projector!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
-        if self.coder not in CODERS:
-            raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {self.coder!r}")
+        check_coder(self.coder)
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {self.prior!r}")
         if not 0 < self.prior_fraction < 1:

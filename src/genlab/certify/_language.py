@@ -39,7 +39,7 @@ from torch import nn
 
 from genlab import bounds
 from genlab.certify._classifier import quantization_aware_training
-from genlab.compress import CODERS, FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
 from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
@@ -101,8 +101,7 @@ class LMCertifyConfig:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
-        if self.coder not in CODERS:
-            raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {self.coder!r}")
+        check_coder(self.coder)
         if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:

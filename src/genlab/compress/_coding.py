@@ -63,7 +63,8 @@ def _remaining_probabilities(symbols: np.ndarray, counts: np.ndarray) -> np.ndar
     return remaining / remaining.sum(1, keepdims=True)
 
 
-def _check_coder(coder: str) -> None:
+def check_coder(coder: str) -> None:
+    """Refuse a coder name outside ``CODERS`` (encode, decode and the certify configs)."""
     if coder not in CODERS:
         raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {coder!r}")
 
@@ -79,7 +80,7 @@ class QuantizedCode:
 
 def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial") -> tuple[bytes, dict[str, int]]:
     """The code file's bytes and its bits by part (they sum to 8 x len(bytes))."""
-    _check_coder(coder)
+    check_coder(coder)
     d, levels = len(code.indices), len(code.codebook)
     symbols = np.asarray(code.indices, dtype=np.int32)
     counts = np.bincount(symbols, minlength=levels)
@@ -111,7 +112,7 @@ def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial") ->
 def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "multinomial") -> QuantizedCode:
     """Inverse of :func:`encode` (with the same ``coder``). ``shape_of_choice(i)`` gives (d, L)
     of grid configuration i."""
-    _check_coder(coder)
+    check_coder(coder)
     bitstring = "".join(format(b, "08b") for b in payload)
     pos = 0
 
@@ -145,9 +146,7 @@ def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "mult
     else:
         remaining, indices = np.array(counts, dtype=np.float64), np.empty(d, dtype=np.int64)
         family = constriction.stream.model.Categorical(perfect=False)
-        for i in range(d):  # each index's model depends on the ones before it
-            if remaining.sum() <= 0:
-                raise ValueError("code file's frequency table is corrupt (fewer counts than indices)")
+        for i in range(d):  # each index's model depends on the ones before it; the counts sum to d, so some remain
             indices[i] = decoder.decode(family, (remaining / remaining.sum())[None, :])[0]
             remaining[indices[i]] -= 1
             if remaining[indices[i]] < 0:
