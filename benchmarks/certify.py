@@ -54,7 +54,7 @@ def markdown(rows: list[dict], header: str) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         alone = "" if r["prior_only_bound"] is None else f"{f(r['prior_only_bound'])} / {f(r['prior_only_test_error'])}"
-        lines.append(f"| {r['dataset']} | {r['prior']} | **{f(r['error_bound'])}** | {f(r['test_error'])} | {f(r['train_error'])} ({r['n_bound']}) | "
+        lines.append(f"| {r['dataset']} | {r['prior']} | **{r['error_bound']:.5f}** | {f(r['test_error'])} | {f(r['train_error'])} ({r['n_bound']}) | "
                      f"{r['bits_total']} | {r['subspace_dim']} | {r['levels']} | {alone} | {r['wall_seconds']:.0f} | {r['target']} |")
     return "\n".join(lines) + "\n"
 

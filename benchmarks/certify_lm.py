@@ -6,7 +6,8 @@ Cases (each an end-to-end `certify_lm_builtin` run into the store):
 - ``ablation-lora``, ``ablation-subspace``: the document recipe with plain LoRA / a plain
   subspace instead of SubLoRA (the SubLoRA row is ``document``); plain LoRA trains its factors
   directly, so it gets its own learning rate (0.003; QAT 0.001);
-- ``size-micro``, ``size-tiny``: the document recipe on larger GPTs (gpt-nano is ``document``).
+- ``size-pico``, ``size-micro``, ``size-tiny``: the document recipe on a smaller and on larger GPTs
+  (gpt-nano is ``document``).
 
 Writes benchmarks/results/certify_lm.json and .md and the README table between the
 ``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row.
@@ -29,7 +30,7 @@ from _common import ROOT, previous_rows, write_results
 from genlab.certify import LMCertifyResult, certify_lm_builtin, lm_recipe
 from genlab.store import RunStore
 
-CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-micro", "size-tiny"]
+CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-pico", "size-micro", "size-tiny"]
 TARGETS = {"document": "document <= 5.5 (stretch 5.0)", "token-level": "token <= 3.5 (stretch 3.0)"}
 
 

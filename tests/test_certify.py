@@ -53,6 +53,22 @@ def test_certify_a_user_model(digits, tmp_path):
     assert failed == ["theta_0 is the seeded initialisation"]
 
 
+def test_qat_restarts_are_grid_points_paid_in_bits(digits, tmp_path):
+    config = CertifyConfig(**FAST | dict(subspace_dims=(40,), levels=(3,), qat_restarts=3))
+    assert config.grid == [(40, 3, 0), (40, 3, 1), (40, 3, 2)]
+    torch.manual_seed(0)
+    model = UserNet()
+    run = RunStore(tmp_path).start_run("custom", {})
+    result = genlab.certify(model, (digits.x_train, digits.y_train), config=config, run=run)
+    assert result.grid_size == 3 and result.bits["hyperparameters"] == 2
+    assert [c["qat_restart"] for c in result.candidates] == [0, 1, 2]
+    assert len({c["train_errors"] for c in result.candidates}) > 1  # different batch orders, different codes
+    assert result.error_bound == min(c["error_bound"] for c in result.candidates)
+    run.complete(result.to_dict())
+    report = verify(run.folder, model=model, train_data=(digits.x_train, digits.y_train))
+    assert report.ok, [c for c in report.checks if not c.ok]
+
+
 def test_data_dependent_prior_bounds_only_the_held_out_part(digits):
     torch.manual_seed(0)
     config = CertifyConfig(prior="data-dependent", prior_fraction=0.5, prior_train=TrainConfig(epochs=10, lr=3e-3, batch_size=64), **FAST)
@@ -72,6 +88,7 @@ def test_data_dependent_prior_bounds_only_the_held_out_part(digits):
     (dict(delta=math.nan), "delta must lie strictly between 0 and 1"),
     (dict(levels=(1,)), "levels must be integers >= 2"),
     (dict(subspace_dims=(100, 100)), "must not repeat"),
+    (dict(qat_restarts=0), "qat_restarts must be an integer >= 1"),
     (dict(prior="learned"), "prior must be one of"),
     (dict(projector="dense"), "projector must be one of kronecker, fastfood"),
 ])

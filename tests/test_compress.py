@@ -164,12 +164,12 @@ def test_decoded_model_predicts_exactly_like_the_quantized_one():
     sub.z.data.normal_(std=3.0)
     sub.quantizer = LevelQuantizer(sub.z, levels=5)
     indices, codebook = sub.quantizer.export(sub.z)
-    payload, _ = encode(QuantizedCode(config.grid.index((60, 5)), indices.numpy(), codebook.numpy()), len(config.grid))
+    payload, _ = encode(QuantizedCode(config.grid.index((60, 5, 0)), indices.numpy(), codebook.numpy()), len(config.grid))
     decoded, code = decode_model(payload, base, sub.theta0, config)
     x = torch.randn(500, 1, 8, 8)
     expected = sub.materialize(codebook.float()[indices])(x)
     assert torch.equal(decoded(x), expected)  # bit-identical logits, hence identical predictions
-    assert (decoded(x).argmax(1) == expected.argmax(1)).all() and code.choice == config.grid.index((60, 5))
+    assert (decoded(x).argmax(1) == expected.argmax(1)).all() and code.choice == config.grid.index((60, 5, 0))
 
 
 def test_entropy_constrained_levels_shorten_the_code_at_a_small_cost_in_distortion():

@@ -67,6 +67,7 @@ def certify(
     epochs: Optional[float] = typer.Option(None, help="subspace training epochs"),
     lr: Optional[float] = typer.Option(None, help="subspace training learning rate (Adam)"),
     qat_epochs: Optional[float] = typer.Option(None, help="quantization-aware training epochs"),
+    qat_restarts: Optional[int] = typer.Option(None, help="QAT runs per (d, L), the best kept; each is a grid point paid in bits"),
     prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
     projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
     rate_weight: Optional[float] = typer.Option(None, help="entropy-constrained quantization weight (0: nearest level)"),
@@ -105,6 +106,7 @@ def certify(
             prior_fraction=given(prior_fraction, base.prior_fraction),
             train=replace(base.train, epochs=given(epochs, base.train.epochs), lr=given(lr, base.train.lr), seed=seed),
             qat=replace(base.qat, epochs=given(qat_epochs, base.qat.epochs), seed=seed + 1),
+            qat_restarts=given(qat_restarts, base.qat_restarts),
             prior_train=replace(base.prior_train, epochs=given(prior_epochs, base.prior_train.epochs), seed=seed + 2),
             seed=seed,
             projector=given(projector, base.projector),
@@ -143,7 +145,7 @@ def certify_lm(
     corpus: str = typer.Option("english", help="built-in corpus: english (Bible, Debian documentation, fortunes) or bible"),
     tokenizer: str = typer.Option("bytes", help="bytes, or bpe (trained on the training documents; its merges are paid in bits)"),
     vocab: Optional[int] = typer.Option(None, help="BPE vocabulary size (e.g. 4096)"),
-    model: Optional[str] = typer.Option(None, help="gpt-nano, gpt-micro, gpt-tiny or gpt-small (GPT-2 architecture) [default: the recipe's]"),
+    model: Optional[str] = typer.Option(None, help="gpt-pico, gpt-nano, gpt-micro, gpt-tiny or gpt-small (GPT-2 architecture) [default: the recipe's]"),
     bound: str = typer.Option("document", help="which bound the recipe targets: document or token-level (all bounds are reported)"),
     method: Optional[str] = typer.Option(None, help="sublora, lora or subspace [default: the recipe's]"),
     dim: Optional[int] = typer.Option(None, help="subspace dimension d (sublora, subspace)"),
@@ -274,7 +276,7 @@ def memorize(
 
 @app.command("memorize-text")
 def memorize_text(
-    model: Optional[str] = typer.Option(None, help="train this GPT here (gpt-nano, gpt-micro, gpt-tiny, gpt-small) with planted canaries, instead of testing a pretrained model"),
+    model: Optional[str] = typer.Option(None, help="train this GPT here (gpt-pico, gpt-nano, gpt-micro, gpt-tiny, gpt-small) with planted canaries, instead of testing a pretrained model"),
     pretrained: str = typer.Option("smollm2-135m", help="pretrained model tested when --model is not given (offline): smollm2-135m"),
     corpus: str = typer.Option("bible", help="built-in corpus: bible or english"),
     documents: Optional[int] = typer.Option(None, help="documents tested (pretrained; default 300) or trained on (--model; default 20000)"),

@@ -42,8 +42,10 @@ def recipe(dataset: str, prior: str = "data-independent") -> tuple[ModelConfig, 
     )
     if dataset == "fashion-mnist" and prior == "data-independent":
         # Entropy-constrained levels: from the same trained z, 0.2232 against 0.2256 at rate_weight 0 (32 bits shorter, train error 0.1313 vs 0.1327),
-        # both with the categorical coder; the multinomial coder makes it 0.2225 (2,344 bits).
-        config = replace(config, rate_weight=0.1)
+        # both with the categorical coder; the multinomial coder makes it 0.2225 (2,344 bits). Twice the subspace epochs: continuous train
+        # error 0.1117 instead of 0.1163. From that one z, QAT runs that differ only in batch order gave 0.2200, 0.2211, 0.2229 (and other
+        # stage schedules / learning rates 0.2195-0.2267): the spread is larger than the gains, so the best of 4 restarts, for 2 bits.
+        config = replace(config, rate_weight=0.1, train=replace(config.train, epochs=24), qat_restarts=4)
     if prior == "data-dependent":
         model = ModelConfig("cnn", width=32, depth=2)
         config = replace(config, subspace_dims=(20, 100), levels=(3,), train=TrainConfig(epochs=2, lr=0.03, batch_size=256),
@@ -184,7 +186,7 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
     except ValueError as e:
         check("decode", False, str(e))
         return VerifyReport(str(folder), checks)
-    d, levels = config.grid[code.choice]
+    d, levels, _ = config.grid[code.choice]
     check("decode", code.choice == result["grid_index"] and d == result["subspace_dim"] and levels == result["levels"], f"grid point {code.choice}: d={d}, L={levels}")
 
     train_errors = error_count(decoded, x, y)

@@ -12,6 +12,7 @@ from torch import nn
 
 # name -> (layers, embedding width, heads). Sizes for a 2-core CPU: nano trains in minutes.
 GPT_SIZES = {
+    "gpt-pico": (1, 32, 2),
     "gpt-nano": (2, 64, 2),
     "gpt-micro": (3, 96, 3),
     "gpt-tiny": (4, 128, 4),

@@ -161,8 +161,9 @@ def _quantization(result: dict, Figure) -> str:
 
 
 def _grid(result: dict) -> str:
-    keys = ["grid_index", "subspace_dim", "levels", "bits_total", "entropy_bits", "train_error", "test_error", "error_bound"]
     cands = result.get("candidates") or []
+    restarts = any("qat_restart" in c for c in cands)  # certificates from before QAT restarts lack it
+    keys = ["grid_index", "subspace_dim", "levels"] + ["qat_restart"] * restarts + ["bits_total", "entropy_bits", "train_error", "test_error", "error_bound"]
     rows = [[c.get(k) for k in keys] + ["chosen" if c.get("grid_index") == result.get("grid_index") else ""] for c in cands]
     classes = ["chosen" if r[-1] else "" for r in rows]
     return _table(keys + [""], rows, classes)
