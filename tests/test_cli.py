@@ -191,18 +191,20 @@ def test_certify_lm_bad_input_is_a_clear_error(tmp_path, args, message):
 
 
 def test_certificates_of_the_older_categorical_coder_still_verify(tmp_path):
-    """Certificates written before the coder was an option carry no "coder" field: they were
-    coded with the categorical model, which verify must then use."""
+    """Certificates written before the coder was an option carry no "coder" (nor "code_format")
+    field: they were coded with the categorical model in format 1, which verify must then use."""
     args = ["certify", "--dataset", "digits", "--model", "cnn", "--width", "8", "--dims", "60", "--levels", "3", "--epochs", "4", "--qat-epochs", "2",
-            "--train-size", "400", "--coder", "categorical", "--quiet", "--out", str(tmp_path)]
+            "--train-size", "400", "--coder", "categorical", "--code-format", "1", "--quiet", "--out", str(tmp_path)]
     assert runner.invoke(app, args).exit_code == 0
     (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     for name in ("config.json", "result.json"):
         data = json.loads((folder / name).read_text())
         config = data["certify"] if name == "config.json" else data["config"]
-        assert config.pop("coder") == "categorical"
+        assert config.pop("coder") == "categorical" and config.pop("code_format") == 1
         (folder / name).write_text(json.dumps(data))
     result = runner.invoke(app, ["verify", str(folder)])
     assert result.exit_code == 0, result.output
     bad = runner.invoke(app, ["certify", "--dataset", "digits", "--coder", "huffman", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "coder must be one of" in bad.output
+    bad = runner.invoke(app, ["certify", "--dataset", "digits", "--code-format", "3", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "code_format must be one of" in bad.output

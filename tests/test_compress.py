@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from genlab.compress import PROJECTORS, FastfoodProjector, KroneckerProjector, make_projector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.bounds import elias_gamma_encode
+from genlab.compress import CODE_FORMATS, PROJECTORS, FastfoodProjector, KroneckerProjector, make_projector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.compress._coding import ideal_index_bits
 from genlab.models import ModelConfig, build_model
 
 
@@ -14,13 +16,14 @@ def _random_code(d, levels, seed, num_choices=6, skew=1.0):
     return QuantizedCode(choice=int(rng.integers(num_choices)), indices=indices, codebook=codebook)
 
 
+@pytest.mark.parametrize("code_format", CODE_FORMATS)
 @pytest.mark.parametrize("coder", ["multinomial", "categorical"])
 @pytest.mark.parametrize("d,levels", [(1, 2), (37, 3), (1000, 5), (20000, 7)])
-def test_round_trip_is_exact(d, levels, coder):
+def test_round_trip_is_exact(d, levels, coder, code_format):
     code = _random_code(d, levels, seed=d)
-    payload, bits = encode(code, num_choices=6, coder=coder)
+    payload, bits = encode(code, num_choices=6, coder=coder, code_format=code_format)
     assert sum(bits.values()) == 8 * len(payload)
-    back = decode(payload, 6, lambda i: (d, levels), coder)
+    back = decode(payload, 6, lambda i: (d, levels), coder, code_format)
     assert back.choice == code.choice
     assert np.array_equal(back.indices, code.indices)
     assert np.array_equal(back.codebook.view(np.uint16), code.codebook.view(np.uint16))
@@ -43,16 +46,38 @@ def test_multinomial_coder_pays_the_log_of_the_number_of_sequences(d, levels):
     coder pays that many bits (plus the range coder's last word), below d x entropy."""
     from math import lgamma, log
 
-    from genlab.bounds import elias_gamma_encode
-
     code = _random_code(d, levels, seed=2, skew=0.5)
     counts = np.bincount(code.indices, minlength=levels)
     sequences = (lgamma(d + 1) - sum(lgamma(c + 1) for c in counts)) / log(2)
-    _, bits = encode(code, num_choices=1)
+    assert 0 <= ideal_index_bits(counts, "multinomial") - sequences < 1 + 1e-6  # its exact integer ceiling
+    _, bits = encode(code, num_choices=1, code_format=1)
     (words,) = [w for w in range(bits["parameters"] // 32 + 1) if len(elias_gamma_encode(w + 1)) + 32 * w == bits["parameters"]]
     assert sequences <= 32 * words <= sequences + 64
     stirling = 0.5 * sum(np.log2(2 * np.pi * c) for c in counts) - 0.5 * np.log2(2 * np.pi * d)  # what the counts save
     assert stirling > 15 and abs(empirical_entropy_bits(code.indices) - sequences - stirling) < 0.5
+
+
+@pytest.mark.parametrize("coder", ["multinomial", "categorical"])
+def test_format_2_writes_the_word_count_as_a_short_offset(coder):
+    """Format 2 names the number of range-coder words by its offset from ceil(ideal / 32), which
+    both sides compute exactly: 1 or 3 bits instead of format 1's Elias gamma, same words."""
+    for seed in range(20):
+        code = _random_code(2000 + 37 * seed, 5, seed=seed, skew=0.3 * (seed % 4))
+        _, old = encode(code, 6, coder, code_format=1)
+        _, new = encode(code, 6, coder, code_format=2)
+        (words,) = [w for w in range(old["parameters"] // 32 + 1) if len(elias_gamma_encode(w + 1)) + 32 * w == old["parameters"]]
+        assert new["parameters"] - 32 * words in (1, 3)
+    counts = np.bincount(code.indices, minlength=5)
+    entropy = empirical_entropy_bits(code.indices)
+    assert 0 <= ideal_index_bits(counts, "categorical") - entropy < 1 + 1e-6
+
+
+def test_code_format_is_checked():
+    code = _random_code(100, 3, seed=0)
+    with pytest.raises(ValueError, match="code_format must be one of"):
+        encode(code, 1, code_format=3)
+    with pytest.raises(ValueError, match="code_format must be one of"):
+        decode(encode(code, 1)[0], 1, lambda i: (100, 3), code_format=0)
 
 
 def test_corrupted_code_is_rejected():

@@ -72,6 +72,7 @@ def certify(
     projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
     rate_weight: Optional[float] = typer.Option(None, help="entropy-constrained quantization weight (0: nearest level)"),
     coder: str = typer.Option("multinomial", help="range coder's model of the level indices: multinomial (the counts not yet used; shorter) or categorical"),
+    code_format: int = typer.Option(2, help="code file layout: 2 (word count as a 1-3 bit offset) or 1 (Elias gamma; the older certificates' layout)"),
     delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
     seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
@@ -112,6 +113,7 @@ def certify(
             projector=given(projector, base.projector),
             rate_weight=given(rate_weight, base.rate_weight),
             coder=coder,
+            code_format=code_format,
             device=device,
         )
         if device.startswith("cuda"):

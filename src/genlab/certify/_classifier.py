@@ -74,6 +74,9 @@ class CertifyConfig:
             ``multinomial`` (the counts not yet used up; log2(d! / prod c_k!) bits) or
             ``categorical`` (one distribution for all; about d x entropy bits, the format of
             certificates written before this option).
+        code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
+            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
+            gamma (about 13 bits; certificates written before format 2 read back as 1).
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
     """
 
@@ -91,6 +94,7 @@ class CertifyConfig:
     seed: int = 0
     projector: str = "kronecker"
     coder: str = "multinomial"
+    code_format: int = 2
     device: str = "cpu"
 
     def __post_init__(self) -> None:
@@ -98,7 +102,7 @@ class CertifyConfig:
             raise ValueError(f"projector must be one of {', '.join(PROJECTORS)}, got {self.projector!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
-        check_coder(self.coder)
+        check_coder(self.coder, self.code_format)
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {self.prior!r}")
         if not 0 < self.prior_fraction < 1:
@@ -129,6 +133,7 @@ class CertifyConfig:
     def from_dict(cls, data: dict) -> "CertifyConfig":
         data = dict(data)
         data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
+        data.setdefault("code_format", 1)  # and those written before format 2, format 1
         for key in ("train", "qat", "prior_train"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
@@ -214,7 +219,7 @@ def split_prior_bound(n: int, fraction: float, seed: int) -> tuple[torch.Tensor,
 def decode_model(payload: bytes, base: nn.Module, theta0: torch.Tensor, config: CertifyConfig) -> tuple[nn.Module, QuantizedCode]:
     """Rebuild the certified model from its code file alone (plus the public grid, theta_0 and seed)."""
     grid = config.grid
-    code = decode(payload, len(grid), lambda i: grid[i][:2], config.coder)
+    code = decode(payload, len(grid), lambda i: grid[i][:2], config.coder, config.code_format)
     d = grid[code.choice][0]
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
     subspace = SubspaceModel(copy.deepcopy(base), d, seed=config.seed, theta0=theta0, projector=config.projector)
@@ -241,7 +246,7 @@ def _candidate(subspace: SubspaceModel, choice: int, x, y, x_bound, y_bound, x_t
     """QAT onto grid point ``choice``'s levels (its restart's batch order), encode, decode from the bytes, evaluate, bound."""
     d, levels, restart = config.grid[choice]
     indices, codebook = quantization_aware_training(subspace, levels, config.quantization_stages, replace(config.qat, seed=config.qat.seed + 100 * restart), x, y, rate_weight=config.rate_weight, device=config.device, run=run, progress=progress)
-    payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid), config.coder)
+    payload, bits = encode(QuantizedCode(choice, indices.numpy(), codebook.numpy()), len(config.grid), config.coder, config.code_format)
     decoded, code = decode_model(payload, base, theta0, config)
     if not (code.indices == indices.numpy()).all():
         raise RuntimeError("arithmetic decoding did not reproduce the level indices")

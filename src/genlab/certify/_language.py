@@ -72,6 +72,9 @@ class LMCertifyConfig:
         projector: structure of P (``fastfood`` or ``kronecker``).
         coder: the range coder's model of the level indices, ``multinomial`` or ``categorical``
             (genlab.compress.CODERS; see CertifyConfig).
+        code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
+            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
+            gamma (about 13 bits; certificates written before format 2 read back as 1).
         train, qat: training of z, then quantization-aware training.
         seed: seeds theta_0's LoRA factors, P, and the subsamples.
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
@@ -91,6 +94,7 @@ class LMCertifyConfig:
     m_test: int = 2_000
     projector: str = "fastfood"
     coder: str = "multinomial"
+    code_format: int = 2
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
     qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
     seed: int = 0
@@ -101,7 +105,7 @@ class LMCertifyConfig:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
             raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
-        check_coder(self.coder)
+        check_coder(self.coder, self.code_format)
         if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
@@ -116,6 +120,7 @@ class LMCertifyConfig:
     def from_dict(cls, data: dict) -> "LMCertifyConfig":
         data = dict(data)
         data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
+        data.setdefault("code_format", 1)  # and those written before format 2, format 1
         for key in ("train", "qat"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
@@ -331,7 +336,7 @@ def decode_language_model(payload: bytes, base: nn.Module, config: LMCertifyConf
     """Rebuild the certified model from its code file and the public base model, config and seed."""
     subspace = _build(copy.deepcopy(base), config)
     d = subspace.z.numel()
-    code = decode(payload, 1, lambda i: (d, config.levels), config.coder)
+    code = decode(payload, 1, lambda i: (d, config.levels), config.coder, config.code_format)
     z = torch.from_numpy(code.codebook.astype("float32"))[torch.from_numpy(code.indices)]
     return subspace.materialize(z), code
 
@@ -380,7 +385,7 @@ def certify_language_model(
     train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
     indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
     del x, y
-    payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1, config.coder)
+    payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1, config.coder, config.code_format)
     base = copy.deepcopy(subspace.base).cpu()
     decoded, code = decode_language_model(payload, base, config)
     if not (code.indices == indices.numpy()).all():

@@ -5,12 +5,13 @@ model as theta_0 + P z (all parameters, or LoRA factors with ``LoRAParametrizati
 turn the level indices, codebook and grid choice into a code file and back.
 """
 
-from genlab.compress._coding import CODERS, QuantizedCode, check_coder, decode, empirical_entropy_bits, encode
+from genlab.compress._coding import CODE_FORMATS, CODERS, QuantizedCode, check_coder, decode, empirical_entropy_bits, encode
 from genlab.compress._quantize import LevelQuantizer
 from genlab.compress._lora import LoRAParametrization, lora_targets
 from genlab.compress._subspace import PROJECTORS, FastfoodProjector, FullParametrization, IdentityProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
 
 __all__ = [
+    "CODE_FORMATS",
     "CODERS",
     "PROJECTORS",
     "FastfoodProjector",

@@ -10,14 +10,22 @@ hyperparameters       index of the chosen grid configuration      ceil(log2 K) (
 frequency table       counts of levels 0..L-2 (the last is        (L-1) * ceil(log2(d+1))
                       d minus their sum)
 codebook              the L levels as IEEE float16                16 L
-parameters            Elias-gamma(number of 32-bit words), then   gamma + 32 * words
-                      the range coder's words
+parameters            the number of 32-bit words (see below),     1..3 + 32 * words
+                      then the range coder's words                (format 1: gamma + 32 words)
 padding               zeros up to a whole byte                    0..7
 ====================  ==========================================  ===========================
 
 d and L are read from the grid configuration that the first field names (the grid is public and
 fixed before training), so the code is prefix-free: every field's length is known from the fields
 before it. The bound uses 8 x (file size in bytes): every bit, padding included, is counted.
+
+The number of words (``CODE_FORMATS``): format 1 writes it with Elias gamma (13 bits for the
+Fashion-MNIST certificate's 69 words). Format 2 (the default) writes only its offset from
+``ceil(I / 32)``, where I is the indices' ideal code length given the frequency table, computed
+exactly with integers by both sides (``ideal_index_bits``): Elias gamma of the zigzagged offset
+plus one, 1 bit when the range coder needs exactly ceil(I / 32) words, 3 bits for one more (the
+range coder's overhead is under one word, so these two cases are all that occur in practice).
+Certificates record their format; those written before format 2 existed read back as format 1.
 
 The range coder's probability model (``CODERS``), fixed before training like the grid:
 
@@ -49,6 +57,7 @@ def _width(num_values: int) -> int:
 
 
 CODERS = ("categorical", "multinomial")
+CODE_FORMATS = (1, 2)
 
 
 def _probabilities(counts: np.ndarray) -> np.ndarray:
@@ -63,10 +72,49 @@ def _remaining_probabilities(symbols: np.ndarray, counts: np.ndarray) -> np.ndar
     return remaining / remaining.sum(1, keepdims=True)
 
 
-def check_coder(coder: str) -> None:
-    """Refuse a coder name outside ``CODERS`` (encode, decode and the certify configs)."""
+def check_coder(coder: str, code_format: int = 2) -> None:
+    """Refuse a coder name outside ``CODERS`` or a format outside ``CODE_FORMATS`` (encode,
+    decode and the certify configs)."""
     if coder not in CODERS:
         raise ValueError(f"coder must be one of {', '.join(CODERS)}, got {coder!r}")
+    if code_format not in CODE_FORMATS:
+        raise ValueError(f"code_format must be one of {', '.join(map(str, CODE_FORMATS))}, got {code_format!r}")
+
+
+def _ceil_log2_ratio(a: int, b: int) -> int:
+    """ceil(log2(a / b)) for integers a >= b >= 1, exactly."""
+    k = max(0, a.bit_length() - b.bit_length())
+    while (b << k) < a:
+        k += 1
+    while k > 0 and (b << (k - 1)) >= a:
+        k -= 1
+    return k
+
+
+def ideal_index_bits(counts, coder: str) -> int:
+    """ceil of the ideal code length, in bits, of level indices with these counts under
+    ``coder``'s model, computed exactly with integers (so encoder and decoder agree on every
+    machine): ``multinomial``: log2(d! / prod c_k!); ``categorical``: d x H = log2(d^d / prod c_k^c_k)."""
+    counts = [int(c) for c in counts]
+    d = sum(counts)
+    if coder == "multinomial":
+        sequences = math.factorial(d)
+        for c in counts:
+            sequences //= math.factorial(c)
+        return (sequences - 1).bit_length()
+    denominator = 1
+    for c in counts:
+        denominator *= c**c
+    return _ceil_log2_ratio(d**d, denominator)
+
+
+def _word_count_field(num_words: int, expected: int) -> str:
+    offset = num_words - expected
+    return elias_gamma_encode((2 * offset if offset >= 0 else -2 * offset - 1) + 1)
+
+
+def _expected_words(counts, coder: str) -> int:
+    return -(-ideal_index_bits(counts, coder) // 32)
 
 
 @dataclass(frozen=True)
@@ -78,9 +126,9 @@ class QuantizedCode:
     codebook: np.ndarray  # float16, shape (L,)
 
 
-def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial") -> tuple[bytes, dict[str, int]]:
+def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial", code_format: int = 2) -> tuple[bytes, dict[str, int]]:
     """The code file's bytes and its bits by part (they sum to 8 x len(bytes))."""
-    check_coder(coder)
+    check_coder(coder, code_format)
     d, levels = len(code.indices), len(code.codebook)
     symbols = np.asarray(code.indices, dtype=np.int32)
     counts = np.bincount(symbols, minlength=levels)
@@ -98,7 +146,8 @@ def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial") ->
         "hyperparameters": format(code.choice, f"0{_width(num_choices)}b") if num_choices > 1 else "",
         "frequency_table": "".join(format(int(c), f"0{count_width}b") for c in counts[:-1]),
         "codebook": "".join(format(int(h), "016b") for h in np.asarray(code.codebook, dtype=np.float16).view(np.uint16)),
-        "parameters": elias_gamma_encode(len(words) + 1) + "".join(format(int(w), "032b") for w in words),
+        "parameters": (elias_gamma_encode(len(words) + 1) if code_format == 1 else _word_count_field(len(words), _expected_words(counts, coder)))
+        + "".join(format(int(w), "032b") for w in words),
     }
     bitstring = "".join(parts.values())
     padding = (-len(bitstring)) % 8
@@ -109,10 +158,10 @@ def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial") ->
     return payload, bits
 
 
-def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "multinomial") -> QuantizedCode:
-    """Inverse of :func:`encode` (with the same ``coder``). ``shape_of_choice(i)`` gives (d, L)
-    of grid configuration i."""
-    check_coder(coder)
+def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "multinomial", code_format: int = 2) -> QuantizedCode:
+    """Inverse of :func:`encode` (with the same ``coder`` and ``code_format``).
+    ``shape_of_choice(i)`` gives (d, L) of grid configuration i."""
+    check_coder(coder, code_format)
     bitstring = "".join(format(b, "08b") for b in payload)
     pos = 0
 
@@ -135,9 +184,16 @@ def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "mult
     if counts[-1] < 0:
         raise ValueError("code file's frequency table is corrupt (counts exceed d)")
     codebook = np.array([int(take(16), 2) for _ in range(levels)], dtype=np.uint16).view(np.float16)
-    num_words, used = elias_gamma_decode(bitstring[pos:])
+    field, used = elias_gamma_decode(bitstring[pos:])
     pos += used
-    words = np.array([int(take(32), 2) for _ in range(num_words - 1)], dtype=np.uint32)
+    if code_format == 1:
+        num_words = field - 1
+    else:
+        zigzag = field - 1
+        num_words = _expected_words(counts, coder) + (zigzag // 2 if zigzag % 2 == 0 else -(zigzag + 1) // 2)
+        if num_words < 0:
+            raise ValueError("code file's word count is corrupt (negative)")
+    words = np.array([int(take(32), 2) for _ in range(num_words)], dtype=np.uint32)
     if set(bitstring[pos:]) - {"0"} or len(bitstring) - pos > 7:
         raise ValueError("code file has trailing data after the parameters")
     decoder = constriction.stream.queue.RangeDecoder(words)
