@@ -10,7 +10,9 @@ Cases (each an end-to-end `certify_lm_builtin` run into the store):
   (gpt-nano is ``document``).
 
 Writes benchmarks/results/certify_lm.json and .md and the README table between the
-``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row.
+``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row,
+and benchmarks/results/certify_lm.html: genlab's comparison page of the rows' runs (ablation and
+size sweep as tables and plots), when their run folders are in the store.
 
     .venv/bin/python benchmarks/certify_lm.py                      # all cases
     .venv/bin/python benchmarks/certify_lm.py --only document      # some cases
@@ -102,6 +104,12 @@ def main() -> None:
         print(f"   document bound {result.document_bound:.3f}, token bound {result.token_bound:.3f}, {result.bits_total} bits, {result.wall_seconds:.0f} s", flush=True)
         table = write_results("certify_lm", [previous[c] for c in CASES if c in previous], markdown, note)  # after every case: an interruption keeps the rows done
     print(table)
+    folders = [store.root / previous[c]["run_id"] for c in CASES if c in previous and previous[c].get("run_id")]
+    folders = [f for f in folders if (f / "result.json").is_file()]
+    if len(folders) >= 2:
+        from genlab.report import write_lm_comparison
+
+        print(f"wrote {write_lm_comparison(folders, ROOT / 'benchmarks' / 'results' / 'certify_lm.html', 'genlab benchmark: language-model certificates (benchmarks/certify_lm.py)')}")
 
 
 if __name__ == "__main__":

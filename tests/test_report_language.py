@@ -207,3 +207,87 @@ def test_write_report_picks_the_page_by_the_run_kind(tmp_path, monkeypatch, stub
     monkeypatch.setattr("genlab.report.write_certificate_report", lambda folder: calls.append(folder) or folder)
     (tmp_path / "config.json").write_text(json.dumps({"kind": "certify"}))
     assert write_report(tmp_path) == tmp_path and calls == [tmp_path]
+
+
+def sized(model: str, method: str, n_parameters: int, document: float, token: float, d: int = 3000) -> dict:
+    result = lm_result(beats=True)
+    result.update(model=model, method=method, n_parameters=n_parameters, subspace_dim=d, run_id=f"run-{model}-{method}")
+    result["bounds"]["document/loss"]["bound"], result["bounds"]["token/loss"]["bound"] = document, token
+    return result
+
+
+def test_comparison_page_groups_an_ablation_and_a_size_sweep(stub_plots):
+    from genlab.report import render_lm_comparison
+
+    results = [sized("gpt-nano", "sublora", 124736, 5.438, 4.257), sized("gpt-nano", "lora", 124736, 7.646, 4.129, d=42768),
+               sized("gpt-pico", "sublora", 25088, 5.469, 4.302), sized("gpt-micro", "sublora", 372672, 5.440, 4.261)]
+    page = render_lm_comparison(results)
+    assert page.startswith("<!DOCTYPE html>") and page.count("<table>") == 3  # all, the gpt-nano ablation, the sublora sizes
+    assert "Ablation on gpt-nano" in page and "Model size, sublora" in page and "Model size, lora" not in page
+    size_table = page.split("Model size, sublora")[1].split("</table>")[0]
+    assert [m for m in re.findall(r"<td>(gpt-\w+)</td>", size_table)] == ["gpt-pico", "gpt-nano", "gpt-micro"]  # by parameters
+    assert "5.4690" in size_table and "7.6460" not in size_table and "run-gpt-micro-sublora" not in size_table
+    assert "run-gpt-micro-sublora" in page.split("Ablation on")[0]  # the first table names every run
+    assert page.count('<img alt="plot"') == 2
+    assert PRETRAINED not in page
+    results[0]["config"]["pretrained"] = "smollm2-135m"
+    assert PRETRAINED in render_lm_comparison(results)
+
+
+PRETRAINED = "only valid if the evaluation documents were not in its pretraining data"
+
+
+def test_comparison_plots_bounds_against_size_with_the_unigram(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from genlab.report._language import _comparison_plot
+
+    figures = []
+
+    class Recording(Figure):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            figures.append(self)
+
+    monkeypatch.setattr("genlab.report._language._img", lambda fig: "")
+    results = [sized("gpt-micro", "sublora", 372672, 5.440, 4.261), sized("gpt-pico", "sublora", 25088, 5.469, 4.302)]
+    _comparison_plot(results, Recording, "n_parameters", "parameters", log_x=True)
+    ax = figures[0].axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["document-level bound"].get_xdata()) == [25088, 372672]
+    assert list(lines["document-level bound"].get_ydata()) == [5.469, 5.440]
+    assert list(lines["token-level bound"].get_ydata()) == [4.302, 4.261]
+    assert list(lines["unigram, document level (6.000)"].get_ydata()) == [6.0, 6.0] and ax.get_xscale() == "log"
+
+
+def test_comparison_refuses_too_few_or_foreign_runs(tmp_path):
+    from genlab.report import render_lm_comparison, write_lm_comparison
+
+    with pytest.raises(ValueError, match="at least 2 language-model certificates, got 1"):
+        render_lm_comparison([lm_result(beats=True)])
+    a, b = tmp_path / "a", tmp_path / "b"
+    lm_run(a, beats=True)
+    b.mkdir()
+    with pytest.raises(FileNotFoundError, match="completed `genlab certify-lm` run folders"):
+        write_lm_comparison([a, b], tmp_path / "page.html")
+    (b / "result.json").write_text(json.dumps({"dataset": "mnist", "error_bound": 0.24}))
+    with pytest.raises(ValueError, match="is not a language-model certificate"):
+        write_lm_comparison([a, b], tmp_path / "page.html")
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_cli_report_compares_several_runs(tmp_path, stub_plots):
+    from typer.testing import CliRunner
+
+    from genlab.cli import app
+
+    runner = CliRunner()
+    for name in ("a", "b"):
+        lm_run(tmp_path / name, beats=True)
+    result = runner.invoke(app, ["report", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert "All certificates" in (tmp_path / "lm-comparison.html").read_text()
+    result = runner.invoke(app, ["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "x.html")])
+    assert result.exit_code == 0 and (tmp_path / "x.html").is_file()
+    result = runner.invoke(app, ["report", str(tmp_path / "a"), "--out", str(tmp_path / "y.html")])
+    assert result.exit_code == 2 and "--out names the comparison page" in " ".join(result.output.split())

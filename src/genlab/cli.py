@@ -477,16 +477,21 @@ def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. r
 
 @app.command()
 def report(
-    folder: Path = typer.Argument(..., help="a certify, certify-lm, memorize, memorize-text, grok or grok-sweep run folder"),
+    folders: list[Path] = typer.Argument(..., help="a certify, certify-lm, memorize, memorize-text, grok or grok-sweep run folder; or several certify-lm run folders to compare"),
+    out: Optional[Path] = typer.Option(None, help="where the comparison page of several certify-lm runs goes [default: lm-comparison.html in the first run's store]"),
     open_page: bool = typer.Option(False, "--open", help="open the page in the default browser"),
 ) -> None:
-    """(Re)write a run's self-contained HTML report (for grok runs and sweeps: the explorable) from its result.json."""
-    from genlab.report import write_report
+    """(Re)write a run's self-contained HTML report (for grok runs and sweeps: the explorable) from its
+    result.json; given several certify-lm runs, one page comparing them (ablation, model size)."""
+    from genlab.report import write_lm_comparison, write_report
 
-    if not (folder / "result.json").is_file():
-        _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
+    for folder in folders:
+        if not (folder / "result.json").is_file():
+            _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
+    if len(folders) == 1 and out is not None:
+        _fail("--out names the comparison page of several certify-lm runs; a single run's report is written into its folder")
     try:
-        page = write_report(folder)
+        page = write_report(folders[0]) if len(folders) == 1 else write_lm_comparison(folders, out or folders[0].parent / "lm-comparison.html")
         console.print(f"wrote {page}")
     except ValueError as e:
         _fail(str(e))

@@ -274,6 +274,98 @@ def render_lm_report(result: dict, config: dict, metrics: list[dict]) -> str:
     return "\n".join(parts)
 
 
+def _comparison_table(results: list[dict], runs: bool = False) -> str:
+    rows = []
+    for r in results:
+        b, u, test = r["bounds"], r["baseline"]["bounds"], r.get("test") or {}
+        rows.append([r.get("model"), r.get("method"), r.get("n_parameters"), r.get("n_trained"), r.get("subspace_dim"), r.get("bits_total"),
+                     b["document/loss"]["bound"], u["document/loss"]["bound"], b["token/loss"]["bound"], u["token/loss"]["bound"],
+                     (b.get("document/top1") or {}).get("bound"), (b.get("token/top10") or {}).get("bound"),
+                     test.get("bits_per_token"), r.get("wall_seconds")] + ([r.get("run_id")] if runs else []))
+    header = ["model", "method", "parameters", "trained D", "d", "bits", "document bound", "unigram", "token bound", "unigram",
+              "top-1 doc bound", "top-10 token bound", "test bits/token", "wall s"] + (["run"] if runs else [])
+    return _table(header, rows)
+
+
+def _comparison_plot(results: list[dict], Figure, key: str, xlabel: str, log_x: bool) -> str:
+    """Document and token loss bounds (and the test loss) against ``key`` of each result, the
+    unigram's bounds as dashed lines."""
+    fig = Figure(figsize=(9, 3.4))
+    ax = fig.add_subplot()
+    ordered = sorted(results, key=lambda r: r.get(key) if isinstance(r.get(key), (int, float)) else str(r.get(key)))
+    numeric = all(isinstance(r.get(key), (int, float)) for r in ordered)
+    xs = [r[key] for r in ordered] if numeric else list(range(len(ordered)))
+    style = "-" if numeric else ""  # categories (methods) get no connecting line
+    for level, color in (("document", "#1565c0"), ("token", "#6a1b9a")):
+        ax.plot(xs, [r["bounds"][f"{level}/loss"]["bound"] for r in ordered], "o" + style, color=color, label=f"{level}-level bound")
+        unigram = ordered[0]["baseline"]["bounds"][f"{level}/loss"]["bound"]
+        ax.axhline(unigram, color=color, linestyle="--", linewidth=1, label=f"unigram, {level} level ({unigram:.3f})")
+    tests = [(x, (r.get("test") or {}).get("bits_per_token")) for x, r in zip(xs, ordered)]
+    ax.plot([x for x, t in tests if t is not None], [t for _, t in tests if t is not None], "s" + (":" if numeric else ""), color="#ffa726", label="test loss (decoded model)")
+    if log_x and numeric:
+        ax.set_xscale("log")
+    if not numeric:
+        ax.set_xticks(xs, [f"{r.get('method')}\nd={r.get('subspace_dim')}" for r in ordered], fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("bits per token")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    return _img(fig)
+
+
+def render_lm_comparison(results: list[dict], title: str = "genlab language-model certificates compared") -> str:
+    """Several language-model certificates (result.json contents) on one page: the ablation
+    (methods on the same model) and the size sweep (one method on several models), each as a
+    table and a plot of the loss bounds beside the unigram's. Every number is read from the
+    results; the page says which runs it shows."""
+    if len(results) < 2:
+        raise ValueError(f"a comparison needs at least 2 language-model certificates, got {len(results)}")
+    for i, r in enumerate(results):
+        _check_lm_result(r, f"certificate {i + 1}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>",
+             "<p>Loss bounds in bits per token, each beside the unigram model certified under the same statement and delta; "
+             "top-k rows are error-rate bounds. Every number is read from the runs' result.json.</p>",
+             "<h2>All certificates</h2>", _comparison_table(results, runs=True)]
+    by_model: dict = {}
+    by_method: dict = {}
+    for r in results:
+        by_model.setdefault(r.get("model"), []).append(r)
+        by_method.setdefault(r.get("method"), []).append(r)
+    for model, group in by_model.items():
+        if len({r.get("method") for r in group}) > 1:
+            parts += [f"<h2>Ablation on {_fmt(model)}: which parameters are trained</h2>", _comparison_table(group),
+                      _comparison_plot(group, Figure, "method", "method", log_x=False)]
+    for method, group in by_method.items():
+        if len({r.get("model") for r in group}) > 1:
+            group = sorted(group, key=lambda r: r.get("n_parameters") or 0)
+            parts += [f"<h2>Model size, {_fmt(method)}: how the bound moves with size</h2>", _comparison_table(group),
+                      _comparison_plot(group, Figure, "n_parameters", "parameters of the model (log scale)", log_x=True)]
+    if any(_mentions_pretrained(r) for r in results):
+        parts.append(f'<div class="note">Pretrained base: {PRETRAINED_WARNING}.</div>')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_lm_comparison(run_folders, out: str | Path, title: str = "genlab language-model certificates compared") -> Path:
+    """Write one comparison page (``render_lm_comparison``) of the certify-lm runs in
+    ``run_folders`` to ``out`` (atomically); returns its path."""
+    results = []
+    for folder in map(Path, run_folders):
+        path = folder / "result.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found: a comparison needs completed `genlab certify-lm` run folders (see `genlab runs`)")
+        result = json.loads(path.read_text())
+        _check_lm_result(result, str(path))
+        results.append(result)
+    out = Path(out)
+    return _write_page(out.parent, render_lm_comparison(results, title), out.name)
+
+
 def write_lm_report(run_folder: str | Path) -> Path:
     """Write ``run_folder/report.html`` (atomically) for a language-model certificate; returns its path.
 
