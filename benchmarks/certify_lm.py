@@ -7,7 +7,9 @@ Cases (each an end-to-end `certify_lm_builtin` run into the store):
   subspace instead of SubLoRA (the SubLoRA row is ``document``); plain LoRA trains its factors
   directly, so it gets its own learning rate (0.003; QAT 0.001);
 - ``size-pico``, ``size-micro``, ``size-tiny``: the document recipe on a smaller and on larger GPTs
-  (gpt-nano is ``document``).
+  (gpt-nano is ``document``);
+- ``pretrained-smollm2``: a SubLoRA fine-tune of SmolLM2-135M-Instruct (its weights are the prior;
+  its own BPE tokens, so bounds in bits per token) with the pretrained recipe (lm_recipe).
 
 Writes benchmarks/results/certify_lm.json and .md and the README table between the
 ``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row,
@@ -32,11 +34,14 @@ from _common import ROOT, previous_rows, write_results
 from genlab.certify import LMCertifyResult, certify_lm_builtin, lm_recipe
 from genlab.store import RunStore
 
-CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-pico", "size-micro", "size-tiny"]
+CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-pico", "size-micro", "size-tiny", "pretrained-smollm2"]
+PRETRAINED = {"pretrained-smollm2": "smollm2-135m"}
 TARGETS = {"document": "document <= 5.5 (stretch 5.0)", "token-level": "token <= 3.5 (stretch 3.0)"}
 
 
 def case(name: str):
+    if name in PRETRAINED:
+        return lm_recipe("token-level", PRETRAINED[name])
     if name == "token-level":
         return lm_recipe("token-level")
     size, config = lm_recipe("document")
@@ -52,7 +57,7 @@ def case(name: str):
 def row(name: str, size: str, r) -> dict:
     b, u = r.bounds, r.baseline["bounds"]
     return {
-        "case": name, "model": size, "method": r.method, "n_parameters": r.n_parameters, "n_trained": r.n_trained,
+        "case": name, "model": size, "tokenizer": r.tokenizer, "method": r.method, "n_parameters": r.n_parameters, "n_trained": r.n_trained,
         "subspace_dim": r.subspace_dim, "levels": r.levels, "bits_total": r.bits_total,
         "document_bound": b["document/loss"]["bound"], "document_alpha": b["document/loss"]["alpha"], "document_empirical": b["document/loss"]["empirical"],
         "token_bound": b["token/loss"]["bound"], "token_alpha": b["token/loss"]["alpha"], "token_empirical": b["token/loss"]["empirical"],
@@ -69,7 +74,8 @@ def markdown(rows: list[dict], header: str) -> str:
              "| case | model | method | d | bits | document bound (unigram) | token bound (unigram) | top-1 doc / token | top-10 doc / token | test bits/byte | train bits/byte | wall s | target |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['case']} | {r['model']} | {r['method']} | {r['subspace_dim']} | {r['bits_total']} | **{f(r['document_bound'])}** ({f(r['unigram_document'])}) | "
+        unit = "" if r.get("tokenizer", "bytes") == "bytes" else " (bits per token)"
+        lines.append(f"| {r['case']}{unit} | {r['model']} | {r['method']} | {r['subspace_dim']} | {r['bits_total']} | **{f(r['document_bound'])}** ({f(r['unigram_document'])}) | "
                      f"**{f(r['token_bound'])}** ({f(r['unigram_token'])}) | {f(r['document_top1'])} / {f(r['token_top1'])} | {f(r['document_top10'])} / {f(r['token_top10'])} | "
                      f"{f(r['test_bits_per_byte'])} | {f(r['train_bits_per_token'])} | {r['wall_seconds']:.0f} | {r['target']} |")
     return "\n".join(lines) + "\n"
@@ -85,7 +91,9 @@ def main() -> None:
     store = RunStore(args.store)
     previous = previous_rows("certify_lm", lambda r: r["case"])
     note = ("Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
-            "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per byte value) is bounded the same way.")
+            "bounds in bits per byte, top-k as error rates; the unigram model (12 bits per vocabulary entry) is bounded the same way. "
+            "Rows marked (bits per token) use the pretrained model's own BPE tokens (49,152): their bounds and train loss are in bits per token, "
+            "their test loss in bits per byte, and their prior is the pretrained model, valid only if the corpus was not in its pretraining data.")
     table = ""
     for item in args.record:
         name, run_id = item.split("=", 1)
@@ -99,7 +107,7 @@ def main() -> None:
     for name in args.only if args.only is not None else ([] if args.record else CASES):
         size, config = case(name)
         print(f"== {name}: {size} {config}", flush=True)
-        result, run = certify_lm_builtin("english", size, config, store=store, progress=sys.stdout.isatty())
+        result, run = certify_lm_builtin("english", size, config, store=store, pretrained=PRETRAINED.get(name), progress=sys.stdout.isatty())
         previous[name] = row(name, size, result) | {"date": time.strftime("%Y-%m-%d %H:%M %Z")}
         print(f"   document bound {result.document_bound:.3f}, token bound {result.token_bound:.3f}, {result.bits_total} bits, {result.wall_seconds:.0f} s", flush=True)
         table = write_results("certify_lm", [previous[c] for c in CASES if c in previous], markdown, note)  # after every case: an interruption keeps the rows done

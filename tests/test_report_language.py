@@ -221,9 +221,12 @@ def test_comparison_page_groups_an_ablation_and_a_size_sweep(stub_plots):
 
     results = [sized("gpt-nano", "sublora", 124736, 5.438, 4.257), sized("gpt-nano", "lora", 124736, 7.646, 4.129, d=42768),
                sized("gpt-pico", "sublora", 25088, 5.469, 4.302), sized("gpt-micro", "sublora", 372672, 5.440, 4.261)]
-    page = render_lm_comparison(results)
+    other_tokens = sized("smollm2-135m", "sublora", 134515008, 6.1, 5.2)
+    other_tokens.update(tokenizer="hf", vocab_size=49152)
+    page = render_lm_comparison(results + [other_tokens])
     assert page.startswith("<!DOCTYPE html>") and page.count("<table>") == 3  # all, the gpt-nano ablation, the sublora sizes
-    assert "Ablation on gpt-nano" in page and "Model size, sublora" in page and "Model size, lora" not in page
+    assert "smollm2-135m" in page.split("Ablation on")[0] and "smollm2-135m" not in page.split("Model size")[1]  # other units
+    assert "Ablation on gpt-nano" in page and "Model size, sublora (bytes tokens, |V| = 257)" in page and "Model size, lora" not in page
     size_table = page.split("Model size, sublora")[1].split("</table>")[0]
     assert [m for m in re.findall(r"<td>(gpt-\w+)</td>", size_table)] == ["gpt-pico", "gpt-nano", "gpt-micro"]  # by parameters
     assert "5.4690" in size_table and "7.6460" not in size_table and "run-gpt-micro-sublora" not in size_table

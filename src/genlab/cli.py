@@ -172,7 +172,7 @@ def certify_lm(
     from genlab.train import TrainingDivergedError
 
     try:
-        size, base = lm_recipe(bound)
+        size, base = lm_recipe(bound, pretrained)
         model = model or size
         config = replace(
             base,

@@ -278,11 +278,11 @@ def _comparison_table(results: list[dict], runs: bool = False) -> str:
     rows = []
     for r in results:
         b, u, test = r["bounds"], r["baseline"]["bounds"], r.get("test") or {}
-        rows.append([r.get("model"), r.get("method"), r.get("n_parameters"), r.get("n_trained"), r.get("subspace_dim"), r.get("bits_total"),
+        rows.append([r.get("model"), r.get("method"), r.get("tokenizer"), r.get("n_parameters"), r.get("n_trained"), r.get("subspace_dim"), r.get("bits_total"),
                      b["document/loss"]["bound"], u["document/loss"]["bound"], b["token/loss"]["bound"], u["token/loss"]["bound"],
                      (b.get("document/top1") or {}).get("bound"), (b.get("token/top10") or {}).get("bound"),
                      test.get("bits_per_token"), r.get("wall_seconds")] + ([r.get("run_id")] if runs else []))
-    header = ["model", "method", "parameters", "trained D", "d", "bits", "document bound", "unigram", "token bound", "unigram",
+    header = ["model", "method", "tokens", "parameters", "trained D", "d", "bits", "document bound", "unigram", "token bound", "unigram",
               "top-1 doc bound", "top-10 token bound", "test bits/token", "wall s"] + (["run"] if runs else [])
     return _table(header, rows)
 
@@ -328,22 +328,23 @@ def render_lm_comparison(results: list[dict], title: str = "genlab language-mode
 
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
-             "<p>Loss bounds in bits per token, each beside the unigram model certified under the same statement and delta; "
+             "<p>Loss bounds in bits per token of each run's own tokens (a size sweep only groups runs with the same tokens), "
+             "each beside the unigram model certified under the same statement and delta; "
              "top-k rows are error-rate bounds. Every number is read from the runs' result.json.</p>",
              "<h2>All certificates</h2>", _comparison_table(results, runs=True)]
     by_model: dict = {}
     by_method: dict = {}
     for r in results:
         by_model.setdefault(r.get("model"), []).append(r)
-        by_method.setdefault(r.get("method"), []).append(r)
+        by_method.setdefault((r.get("method"), r.get("tokenizer"), r.get("vocab_size")), []).append(r)  # one unit of loss per sweep
     for model, group in by_model.items():
         if len({r.get("method") for r in group}) > 1:
             parts += [f"<h2>Ablation on {_fmt(model)}: which parameters are trained</h2>", _comparison_table(group),
                       _comparison_plot(group, Figure, "method", "method", log_x=False)]
-    for method, group in by_method.items():
+    for (method, tokenizer, vocab), group in by_method.items():
         if len({r.get("model") for r in group}) > 1:
             group = sorted(group, key=lambda r: r.get("n_parameters") or 0)
-            parts += [f"<h2>Model size, {_fmt(method)}: how the bound moves with size</h2>", _comparison_table(group),
+            parts += [f"<h2>Model size, {_fmt(method)} ({_fmt(tokenizer)} tokens, |V| = {_fmt(vocab)}): how the bound moves with size</h2>", _comparison_table(group),
                       _comparison_plot(group, Figure, "n_parameters", "parameters of the model (log scale)", log_x=True)]
     if any(_mentions_pretrained(r) for r in results):
         parts.append(f'<div class="note">Pretrained base: {PRETRAINED_WARNING}.</div>')
