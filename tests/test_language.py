@@ -144,6 +144,29 @@ def test_scoring_chunks_long_documents_like_one_pass_within_the_context():
     assert np.all((p > 0) & (p <= 1)) and np.all((r >= 0) & (r < 257))
 
 
+def test_scoring_batches_never_exceed_the_token_budget():
+    """Batches hold at most batch_tokens (rows x widest chunk) tokens, so the logits of a large
+    vocabulary stay bounded: many one-token documents before longer ones once made a batch of
+    batch_tokens rows as wide as the longest of them (an out-of-memory kill with SmolLM2)."""
+    gpt = _gpt(context=32)
+    shapes = []
+
+    class Recording(torch.nn.Module):
+        def forward(self, ids):
+            shapes.append(tuple(ids.shape))
+            return gpt(ids)
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(0, 256, size=n).astype(np.int32) for n in [1] * 300 + list(range(2, 33)) * 3 + [70]]
+    scores = score_documents(Recording(), seqs, 256, 32, batch_tokens=64, progress=False)
+    assert max(rows * width for rows, width in shapes[1:]) <= 64  # shapes[0]: the one-token probe
+    assert sum(rows for rows, _ in shapes[1:]) == 300 + 31 * 3 + 3  # every chunk once; 70 tokens: 3 chunks
+    ids = torch.tensor([[256] + seqs[310].tolist()])
+    with torch.no_grad():
+        direct = torch.log_softmax(gpt(ids)[0, :-1], -1).gather(1, ids[0, 1:, None])[:, 0].exp().numpy()
+    assert np.allclose(scores[310][0], direct, rtol=1e-4)
+
+
 def test_token_positions_are_sampled_uniformly_without_replacement():
     lengths = np.array([5, 1, 10, 4])
     doc, off = _sample_positions(lengths, 20, np.random.default_rng(0))

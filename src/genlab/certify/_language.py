@@ -213,10 +213,11 @@ def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, con
         task = bar.add_task(tag, total=len(chunks))
         i = 0
         while i < len(chunks):
-            width = chunks[min(len(chunks) - 1, i + max(1, batch_tokens // context) - 1)][2]
-            size = max(1, batch_tokens // width)
-            batch = chunks[i : i + size]
-            width = max(c[2] for c in batch)
+            j = i + 1  # chunks are sorted by length: grow the batch while rows x its widest chunk fit in batch_tokens
+            while j < len(chunks) and (j - i + 1) * chunks[j][2] <= batch_tokens:
+                j += 1
+            batch = chunks[i:j]
+            width = batch[-1][2]
             x = torch.full((len(batch), width), bos, dtype=torch.long)
             y = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
             for row, (doc, start, length) in enumerate(batch):
