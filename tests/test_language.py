@@ -197,6 +197,26 @@ def test_certify_language_model_end_to_end():
     assert 0 < result.test["bits_per_byte"] < 9 and result.test["m"] == 20
 
 
+def test_a_llama_style_hugging_face_model_is_certified_like_smollm2():
+    """SmolLM2's architecture (LlamaForCausalLM: q/k/v/o and gate/up/down projections, RMS norms,
+    tied embeddings, a head wider than the tokenizer), tiny and random: SubLoRA adapts every
+    projection, the whole pipeline runs (it checks that decoding reproduces the level indices),
+    and the smoothing spreads over the model's whole head."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    llama = LlamaForCausalLM(LlamaConfig(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                                         num_key_value_heads=2, max_position_embeddings=64, tie_word_embeddings=True))
+    targets = lora_targets(llama)
+    assert {name.rsplit(".", 2)[-2] for name in targets} >= {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    docs = _docs(200)
+    result = certify_language_model(llama, docs[:180], docs[180:], TINY, progress=False)
+    assert result.vocab_size == 300 and result.n_parameters == sum(p.numel() for p in llama.parameters())
+    for key, b in result.bounds.items():
+        assert b["bound"] >= b["empirical"], key
+    assert result.bounds["token/loss"]["loss_range"][1] == pytest.approx(math.log2(300 / result.bounds["token/loss"]["alpha"]))
+
+
 @pytest.mark.parametrize("train,message", [
     ([], "empty"),
     ([b"\xff\xfe not utf-8", "fine"], "UTF-8"),
