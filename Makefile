@@ -9,7 +9,7 @@ setup:
 	bash scripts/setup.sh
 
 demo: setup
-	.venv/bin/genlab certify --dataset fashion-mnist --model cnn --epochs 12 --qat-restarts 1 --out runs  # the quick variant of the recipe
+	.venv/bin/genlab certify --dataset fashion-mnist --model cnn --epochs 8 --qat-restarts 1 --out runs  # the quick variant of the recipe
 	.venv/bin/genlab runs --out runs
 
 test: setup
