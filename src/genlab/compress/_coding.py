@@ -23,8 +23,8 @@ The number of words (``CODE_FORMATS``): format 1 writes it with Elias gamma (13 
 Fashion-MNIST certificate's 69 words). Format 2 (the default) writes only its offset from
 ``ceil(I / 32)``, where I is the indices' ideal code length given the frequency table, computed
 exactly with integers by both sides (``ideal_index_bits``): Elias gamma of the zigzagged offset
-plus one, 1 bit when the range coder needs exactly ceil(I / 32) words, 3 bits for one more (the
-range coder's overhead is under one word, so these two cases are all that occur in practice).
+plus one, 1 bit when the range coder needs exactly ceil(I / 32) words, 3 bits for one more or
+one fewer (on 600 random codes of both coders the offset was always 0 or +1).
 Certificates record their format; those written before format 2 existed read back as format 1.
 
 The range coder's probability model (``CODERS``), fixed before training like the grid:
