@@ -271,7 +271,7 @@ def test_comparison_refuses_too_few_or_foreign_runs(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     lm_run(a, beats=True)
     b.mkdir()
-    with pytest.raises(FileNotFoundError, match="completed `genlab certify-lm` run folders"):
+    with pytest.raises(FileNotFoundError, match="a completed `genlab certify-lm` run folder"):
         write_lm_comparison([a, b], tmp_path / "page.html")
     (b / "result.json").write_text(json.dumps({"dataset": "mnist", "error_bound": 0.24}))
     with pytest.raises(ValueError, match="is not a language-model certificate"):

@@ -355,16 +355,23 @@ def render_lm_comparison(results: list[dict], title: str = "genlab language-mode
 def write_lm_comparison(run_folders, out: str | Path, title: str = "genlab language-model certificates compared") -> Path:
     """Write one comparison page (``render_lm_comparison``) of the certify-lm runs in
     ``run_folders`` to ``out`` (atomically); returns its path."""
-    results = []
-    for folder in map(Path, run_folders):
-        path = folder / "result.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: a comparison needs completed `genlab certify-lm` run folders (see `genlab runs`)")
-        result = json.loads(path.read_text())
-        _check_lm_result(result, str(path))
-        results.append(result)
+    results = [_read_lm_result(Path(folder)) for folder in run_folders]
     out = Path(out)
     return _write_page(out.parent, render_lm_comparison(results, title), out.name)
+
+
+def _read_lm_result(folder: Path) -> dict:
+    """A completed certify-lm run's result.json; a clear error when it is missing, cut short or
+    not a language-model certificate."""
+    result_path = folder / "result.json"
+    if not result_path.is_file():
+        raise FileNotFoundError(f"{result_path} not found: a report needs a completed `genlab certify-lm` run folder (see `genlab runs`)")
+    try:
+        result = json.loads(result_path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{result_path} is not valid JSON ({e}); was the run interrupted? rerun `genlab certify-lm`") from e
+    _check_lm_result(result, str(result_path))
+    return result
 
 
 def write_lm_report(run_folder: str | Path) -> Path:
@@ -374,14 +381,7 @@ def write_lm_report(run_folder: str | Path) -> Path:
     language-model certificate (``genlab certify-lm`` writes one).
     """
     folder = Path(run_folder)
-    result_path = folder / "result.json"
-    if not result_path.is_file():
-        raise FileNotFoundError(f"{result_path} not found: a report needs a completed `genlab certify-lm` run folder (see `genlab runs`)")
-    try:
-        result = json.loads(result_path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{result_path} is not valid JSON ({e}); was the run interrupted? rerun `genlab certify-lm`") from e
-    _check_lm_result(result, str(result_path))
+    result = _read_lm_result(folder)
     config_path = folder / "config.json"
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
     return _write_page(folder, render_lm_report(result, config, _read_metrics(folder / "metrics.jsonl")))
