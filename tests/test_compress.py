@@ -72,6 +72,20 @@ def test_format_2_writes_the_word_count_as_a_short_offset(coder):
     assert 0 <= ideal_index_bits(counts, "categorical") - entropy < 1 + 1e-6
 
 
+def test_word_count_offsets_of_either_sign_round_trip():
+    """The range coder has only ever needed 0 or +1 words beyond ceil(ideal / 32), but the field
+    codes any offset (zigzag: 0, -1, +1, -2, ... -> 1, 2, 3, 4, ...)."""
+    from genlab.bounds import elias_gamma_decode
+    from genlab.compress._coding import _word_count, _word_count_field
+
+    lengths = {}
+    for offset in range(-3, 4):
+        field = _word_count_field(69 + offset, 69)
+        assert _word_count(elias_gamma_decode(field)[0], 69) == 69 + offset
+        lengths[offset] = len(field)
+    assert lengths[0] == 1 and lengths[1] == lengths[-1] == 3
+
+
 def test_code_format_is_checked():
     code = _random_code(100, 3, seed=0)
     with pytest.raises(ValueError, match="code_format must be one of"):

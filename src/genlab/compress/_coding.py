@@ -109,8 +109,15 @@ def ideal_index_bits(counts, coder: str) -> int:
 
 
 def _word_count_field(num_words: int, expected: int) -> str:
+    """Format 2's word count: Elias gamma of (the zigzagged offset from ``expected``) + 1."""
     offset = num_words - expected
     return elias_gamma_encode((2 * offset if offset >= 0 else -2 * offset - 1) + 1)
+
+
+def _word_count(field: int, expected: int) -> int:
+    """Inverse of :func:`_word_count_field`, given its decoded Elias-gamma value."""
+    zigzag = field - 1
+    return expected + (zigzag // 2 if zigzag % 2 == 0 else -(zigzag + 1) // 2)
 
 
 def _expected_words(counts, coder: str) -> int:
@@ -186,13 +193,9 @@ def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "mult
     codebook = np.array([int(take(16), 2) for _ in range(levels)], dtype=np.uint16).view(np.float16)
     field, used = elias_gamma_decode(bitstring[pos:])
     pos += used
-    if code_format == 1:
-        num_words = field - 1
-    else:
-        zigzag = field - 1
-        num_words = _expected_words(counts, coder) + (zigzag // 2 if zigzag % 2 == 0 else -(zigzag + 1) // 2)
-        if num_words < 0:
-            raise ValueError("code file's word count is corrupt (negative)")
+    num_words = field - 1 if code_format == 1 else _word_count(field, _expected_words(counts, coder))
+    if num_words < 0:
+        raise ValueError("code file's word count is corrupt (negative)")
     words = np.array([int(take(32), 2) for _ in range(num_words)], dtype=np.uint32)
     if set(bitstring[pos:]) - {"0"} or len(bitstring) - pos > 7:
         raise ValueError("code file has trailing data after the parameters")
