@@ -31,8 +31,9 @@ Writes benchmarks/results/grokking.json and .md and the README table between the
     .venv/bin/python benchmarks/grokking.py [--only paper paper-grokfast] [--seeds 0 1 2] [--device cuda] [--jobs 2]
 
 ``--seeds`` repeats each case with other seeds (rows of seeds other than 0 say theirs; a speed-up
-compares runs of one seed). ``--jobs N`` runs N cases at once in separate processes (on a GPU, where one small model leaves it
-mostly idle; on 2 CPU cores it would distort the wall times). Each row records its device.
+compares runs of one seed). ``--jobs N`` runs N cases at once in separate processes (on a GPU,
+where one small model leaves it mostly idle; on 2 CPU cores it would distort the wall times).
+Each row records its device.
 """
 
 from __future__ import annotations
