@@ -370,7 +370,8 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
     body += [
         f'<p class="verdict {"good" if good else "bad"}">{html.escape(headline)}</p>',
         "<p>Grokking (Power et al. 2022): a network trained on a small algorithmic task first memorizes its training set, reaching 100% train accuracy while "
-        "test accuracy stays at chance, and only much later, with weight decay slowly shrinking the memorized solution, finds the rule and generalizes. "
+        "test accuracy stays at chance, and only much later finds the rule and generalizes: weight decay speeds this up by slowly shrinking the memorized solution "
+        "(without it, generalization can take tens of thousands of steps). "
         "Drag the slider (or press play) to move through training: every curve shows the step as a dotted red line, and the plots made from the weights redraw at that step.</p>",
         '<div class="stepbar"><button id="play">▶ play</button>'
         f'<input type="range" id="step-slider" min="0" max="{len(frame_steps) - 1}" step="1" value="{len(frame_steps) - 1}"><span id="step-text"></span></div>',
