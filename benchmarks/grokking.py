@@ -88,10 +88,10 @@ def markdown(rows: list[dict], header: str) -> str:
     out = [header, "", "| case | task | model | steps (budget) | 99% train at step | 99% test at step | delay (steps) | speed-up | final test acc | progress measure | wall s |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
     rows = [{"steps_run": r["steps"], **r} | ({"task": f"{r['task']} p={r['p']} frac={r['train_frac']}"} if "p" in r else {}) for r in rows]  # rows of older runs
-    by_case = {(r["case"], r.get("seed", 0)): r for r in rows}
+    by_case = {_key(r): r for r in rows}
     for r in rows:
         speed = ""
-        base = by_case.get((PAIRS.get(r["case"], ""), r.get("seed", 0)))
+        base = by_case.get((PAIRS.get(r["case"], ""), *_key(r)[1:]))
         if base is not None and r["steps_to_test_99"]:
             if base["steps_to_test_99"]:
                 speed = f"**{base['steps_to_test_99'] / r['steps_to_test_99']:.2f}x**"
@@ -117,8 +117,16 @@ def phase_markdown(rows: list[dict], header: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def run_case(name: str, device: str, seed: int = 0, progress: bool = True) -> dict:
-    """Train case ``name`` on ``device`` with ``seed`` as a run under runs/bench, write its report; its table row."""
+def _key(row: dict) -> tuple[str, int, str]:
+    """A row's case, seed and device: a speed-up compares two rows that share the last two."""
+    return row["case"], row.get("seed", 0), row.get("device", "cpu")
+
+
+def run_case(name: str, device: str, seed: int = 0, progress: bool = True, threads: int | None = None) -> dict:
+    """Train case ``name`` on ``device`` with ``seed`` (and ``threads`` torch threads) as a run under
+    runs/bench, write its report; its table row."""
+    if threads is not None:
+        torch.set_num_threads(threads)
     config = replace(CASES[name], device=device, seed=seed)
     run = RunStore(ROOT / "runs" / "bench").start_run(f"grok-{name}", {"kind": "grok", "grok": config.to_dict()})
     with run:
@@ -145,18 +153,18 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     store = RunStore(ROOT / "runs" / "bench")
-    previous = previous_rows("grokking", lambda r: (r["case"], r.get("seed", 0)))
+    previous = previous_rows("grokking", _key)
     names = [(c, seed) for seed in args.seeds for c in (args.only or [c for c in CASES if "60k" not in c]) if c != "phase"]
     jobs = min(args.jobs, len(names)) or 1
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) if jobs > 1 else contextlib.nullcontext() as pool:
         if pool is None:
-            done = ((name, run_case(name[0], args.device, name[1])) for name in names)
+            finished = (run_case(case, args.device, seed) for case, seed in names)
         else:  # rows are written as cases finish, so a case cut short loses none of the others
-            futures = {pool.submit(run_case, name[0], args.device, name[1], False): name for name in names}
-            done = ((futures[f], f.result()) for f in as_completed(futures))
-        for name, row in done:
-            previous[name] = row
-            rows = sorted(previous.values(), key=lambda r: (r.get("seed", 0), [*CASES].index(r["case"])))
+            threads = max(1, torch.get_num_threads() // jobs) if args.device == "cpu" else None  # the cores shared out
+            finished = (f.result() for f in as_completed([pool.submit(run_case, case, args.device, seed, False, threads) for case, seed in names]))
+        for row in finished:
+            previous[_key(row)] = row
+            rows = sorted(previous.values(), key=lambda r: (r.get("seed", 0), [*CASES].index(r["case"]), r.get("device", "cpu")))
             print(write_results("grokking", rows, markdown, "AdamW (the paper's rows: Adam with L2 weight decay, as its reference code); accuracy measured every `log_every` steps (25, or 100 for the paper's setting), "
                                 "so steps are multiples of it; the paper's setting stops at 99% test accuracy. Each row's device is in its model column; rows without one ran on the CPU."))
     if args.only is None or "phase" in args.only:
