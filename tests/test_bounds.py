@@ -36,6 +36,7 @@ def test_public_names():
     assert sorted(gb.__all__) == [
         "LanguageBound",
         "catoni_bound",
+        "document_bernstein_bound",
         "document_level_bound",
         "elias_delta_bits",
         "elias_gamma_bits",

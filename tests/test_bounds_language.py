@@ -12,7 +12,9 @@ from scipy.stats import hypergeom
 import genlab.bounds as gb
 import genlab.bounds._language as language
 from genlab.bounds import (
+    union_bound_bits,
     LanguageBound,
+    document_bernstein_bound,
     document_level_bound,
     hoeffding_bound,
     kl_inverse,
@@ -30,6 +32,7 @@ from genlab.bounds import (
 
 LANGUAGE_NAMES = [
     "LanguageBound",
+    "document_bernstein_bound",
     "document_level_bound",
     "smooth_probabilities",
     "smoothed_log2_loss",
@@ -157,6 +160,63 @@ def test_subsampled_document_bound_by_hand():
     assert subsampled_document_bound(sample.mean(), 20, n, bits, delta, (a, b)).bound < (
         subsampled_document_bound(sample.mean(), m, n, bits, delta, (a, b)).bound
     )
+
+
+def test_document_sampling_step_pays_for_a_choice_among_k_losses():
+    # The smoothing weight alpha is picked from a grid of K after the subsample is scored: the
+    # sampling step must hold for all K at once (ln(K / delta_sample)).
+    a, b, n, m, delta = 0.1, 11.0, 200_000, 30_000, 0.05 / 8
+    one = subsampled_document_bound(4.0, m, n, 7000.0, delta, (a, b))
+    four = subsampled_document_bound(4.0, m, n, 7000.0, delta, (a, b), sample_choices=4)
+    d_sample = delta / 2
+    assert one.sampling_term == pytest.approx((b - a) * math.sqrt(math.log(1 / d_sample) / (2 * m)))
+    assert four.sampling_term == pytest.approx((b - a) * math.sqrt(math.log(4 / d_sample) / (2 * m)))
+    assert four.complexity_term == one.complexity_term and four.sample_choices == 4
+    # With every document scored there is no sampling step, so nothing to pay there.
+    full = subsampled_document_bound(4.0, n, n, 7000.0, delta, (a, b), sample_choices=4)
+    assert full.sampling_term == 0.0 and full.sample_choices == 1
+
+
+def test_bernstein_bound_by_hand():
+    rng = np.random.default_rng(3)
+    a, b, n, bits, delta = 0.1, 11.0, 5000, 300.0, 0.01
+    x = a + (b - a) * rng.beta(2, 12, size=n)
+    v = x.var(ddof=1)
+    # The unbiased sample variance as Maurer and Pontil write it: a mean over pairs.
+    assert v == pytest.approx(((x[:, None] - x[None, :]) ** 2).sum() / (2 * n * (n - 1)), rel=1e-9)
+    out = document_bernstein_bound(x.mean(), v, n, bits, delta, (a, b))
+    big_l = bits * math.log(2) + math.log(2 / delta)
+    want = x.mean() + math.sqrt(2 * v * big_l / n) + 7 * (b - a) * big_l / (3 * (n - 1))
+    assert out.bound == pytest.approx(want, rel=1e-13)
+    assert out.method == "document_bernstein" and out.m == out.n == n and out.sampling_term == 0.0
+    assert out.variance == v and out.bound == out.empirical + out.complexity_term
+
+
+def test_bernstein_beats_hoeffding_only_when_the_losses_vary_little():
+    a, b, n, bits, delta = 0.1, 11.3, 214_000, 7000.0, 0.05 / 8
+    hoeffding = document_level_bound(4.0, n, bits, delta, (a, b))
+    small = document_bernstein_bound(4.0, 1.0, n, bits, delta, (a, b))  # std 1 bit, range 11.2
+    worst = document_bernstein_bound(4.0, (b - a) ** 2 / 4, n, bits, delta, (a, b))
+    assert small.bound < hoeffding - 0.3
+    assert worst.bound > hoeffding
+
+
+def test_bernstein_monte_carlo():
+    # K hypotheses under a uniform prior, each with low-variance losses in [0, 10] of known mean
+    # (10 x Beta): a trial fails when any true mean exceeds its bound.
+    k, n, trials, delta = 32, 200, 2000, 0.1
+    rng = np.random.default_rng(0)
+    shape = 2 + np.arange(k) / 4
+    mean = 10 * shape / (shape + 18)
+    x = 10 * rng.beta(shape, 18, size=(trials, n, k))
+    emp, var = x.mean(axis=1), x.var(axis=1, ddof=1)
+    bits = union_bound_bits(k)
+    bounds = np.vectorize(lambda e, v: document_bernstein_bound(e, v, n, bits, delta, (0.0, 10.0)).bound)(emp, var)
+    assert (mean > bounds).any(axis=1).mean() <= _max_rate(delta, trials)
+    # The check has power: a Bernstein bound that forgets the union over hypotheses and the
+    # uncertainty of the variance estimate (the 7/3 term) fails in about half the trials.
+    naive = emp + np.sqrt(2 * var * math.log(1 / delta) / n)
+    assert (mean > naive).any(axis=1).mean() > 0.3
 
 
 def test_no_sampling_when_m_equals_n():
@@ -325,7 +385,9 @@ def test_token_level_bound_repeated_draws(markov):
 def test_token_level_closed_form_and_monotone():
     a, b = 0.2, 8.0
     out = token_level_bound(3.0, 10**6, 5000.0, 0.05, (a, b))
-    want = 3.0 + (b - a) * math.sqrt((5000 * math.log(2) + math.log(20)) / (2 * 10**6))
+    gamma = 2 * 19 + 1  # Elias gamma of N = 10**6 (2**19 <= N < 2**20): N is random, so it is paid
+    assert out.n_bits == gamma
+    want = 3.0 + (b - a) * math.sqrt(((5000 + gamma) * math.log(2) + math.log(20)) / (2 * 10**6))
     assert out.bound == pytest.approx(want, rel=1e-14)
     assert out.bound == out.empirical + out.complexity_term
     assert token_level_bound(3.0, 10**6, 10_000.0, 0.05, (a, b)).bound > out.bound
@@ -335,14 +397,19 @@ def test_token_level_closed_form_and_monotone():
     d_bound, d_sample = split_delta(0.05, [0.8, 0.2])
     assert sub.sampling_term == pytest.approx((b - a) * math.sqrt(math.log(1 / d_sample) / 2e4))
     assert sub.complexity_term == pytest.approx(
-        (b - a) * math.sqrt((5000 * math.log(2) + math.log(1 / d_bound)) / 2e6)
+        (b - a) * math.sqrt(((5000 + gamma) * math.log(2) + math.log(1 / d_bound)) / 2e6)
     )
+    # A loss picked among K = 4 after the sample was seen: the sampling step holds for all four.
+    four = token_level_bound(3.0, 10**6, 5000.0, 0.05, (a, b), m_tokens=10**4, sample_share=0.2,
+                             sample_choices=4)
+    assert four.sampling_term == pytest.approx((b - a) * math.sqrt(math.log(4 / d_sample) / 2e4))
+    assert four.complexity_term == sub.complexity_term and four.sample_choices == 4
 
 
 def test_token_level_error_bound():
     out = token_level_error_bound(0.4, 10**6, 5000.0, 0.05)
     assert out.bound == pytest.approx(
-        0.4 + math.sqrt((5000 * math.log(2) + math.log(20)) / (2 * 10**6)), rel=1e-14
+        0.4 + math.sqrt((5039 * math.log(2) + math.log(20)) / (2 * 10**6)), rel=1e-14
     )
     assert out.loss_range == (0.0, 1.0)
     sub = token_level_error_bound(0.4, 10**6, 5000.0, 0.05, m_tokens=10**5)
@@ -358,6 +425,10 @@ def test_bad_arguments():
         (lambda: smoothed_loss_range(1.0, 10), "alpha must be in \\(0, 1\\)"),
         (lambda: smoothed_log2_loss(0.5, 1.5, 10), "alpha must be in \\(0, 1\\)"),
         (lambda: smoothed_loss_range(0.1, 1), "vocab_size must be >= 2"),
+        (lambda: document_bernstein_bound(3.0, -0.1, 100, 10.0, 0.05, (0, 10)), "variance must lie in"),
+        (lambda: document_bernstein_bound(3.0, 30.0, 100, 10.0, 0.05, (0, 10)), "variance must lie in"),
+        (lambda: document_bernstein_bound(3.0, 1.0, 1, 10.0, 0.05, (0, 10)), "n must be >= 2"),
+        (lambda: subsampled_document_bound(3.0, 10, 100, 10.0, 0.05, (0, 10), sample_choices=0), "sample_choices"),
         (lambda: smoothed_log2_loss(1.5, 0.1, 10), "p_true_token must hold probabilities"),
         (lambda: smooth_probabilities([[0.5, 0.6]], 0.1), "rows of p must sum to 1"),
         (lambda: smooth_probabilities([1.0], 0.1), "last axis of length V >= 2"),

@@ -16,6 +16,7 @@ from genlab.bounds._codes import (
 from genlab.bounds._kl import kl_bernoulli, kl_inverse
 from genlab.bounds._language import (
     LanguageBound,
+    document_bernstein_bound,
     document_level_bound,
     smooth_probabilities,
     smoothed_log2_loss,
@@ -33,6 +34,7 @@ from genlab.bounds._union import split_delta, union_bound_bits
 __all__ = [
     "LanguageBound",
     "catoni_bound",
+    "document_bernstein_bound",
     "document_level_bound",
     "elias_delta_bits",
     "elias_gamma_bits",

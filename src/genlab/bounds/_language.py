@@ -28,6 +28,7 @@ from genlab.bounds._checks import (
     check_probability,
     check_real,
 )
+from genlab.bounds._codes import elias_gamma_bits
 from genlab.bounds._kl import _kl_inverse
 from genlab.bounds._occam import _occam_complexity, hoeffding_bound
 from genlab.bounds._union import split_delta
@@ -69,7 +70,15 @@ class LanguageBound:
         delta_bound: failure probability of the generalization step.
         delta_sample: failure probability of the subsampling step (0.0 when m == n).
         loss_range: (a, b), the range of one unit's loss.
-        method: which bound: "document_hoeffding", "document_kl" or "token_azuma_hoeffding".
+        method: which bound: "document_hoeffding", "document_kl", "document_bernstein" or
+            "token_azuma_hoeffding".
+        sample_choices: number of losses (e.g. smoothing weights alpha of a grid) whose sampling
+            steps hold simultaneously, each at delta_sample / sample_choices: a loss picked
+            among them after the sample was seen is covered (1 when m == n or no choice).
+        n_bits: bits paying for a random n, added to bits in the complexity term:
+            elias_gamma_bits(N) for a token-level bound (N, the number of training tokens, is
+            random), 0 where n is fixed (documents).
+        variance: the unbiased sample variance of the n losses (document_bernstein only).
     """
 
     bound: float
@@ -84,6 +93,9 @@ class LanguageBound:
     delta_sample: float
     loss_range: tuple[float, float]
     method: str
+    sample_choices: int = 1
+    n_bits: int = 0
+    variance: float | None = None
 
     def to_dict(self) -> dict:
         """The fields as plain JSON-ready Python values (loss_range as a list [a, b])."""
@@ -242,6 +254,70 @@ def document_level_bound(
     return hoeffding_bound(empirical_loss, n, bits, delta, loss_range)
 
 
+def document_bernstein_bound(
+    empirical_loss: float,
+    variance: float,
+    n: int,
+    bits: float,
+    delta: float,
+    loss_range: tuple[float, float],
+) -> LanguageBound:
+    """Occam bound on the expected loss of a fresh document, empirical Bernstein form.
+
+    With probability >= 1 - delta over n i.i.d. training documents, simultaneously for every
+    model h with code length C(h):
+    R(h) <= R_hat(h) + sqrt(2 V_n(h) L / n) + 7 (b - a) L / (3 (n - 1)),
+    L = C(h) ln 2 + ln(2 / delta),
+    where a document's loss lies in [a, b], R_hat is its mean over the n documents and V_n the
+    unbiased sample variance of the n losses, (1 / (n (n - 1))) sum_(i<j) (x_i - x_j)^2. This is
+    Maurer and Pontil's Theorem 4 (rescaled from [0, 1] to [a, b]) at delta 2^-C(h) for each h,
+    joined by the union bound over the prefix-free code. When the documents' losses vary much
+    less than their range (per-document mean losses do), it is far below the Hoeffding form
+    (document_level_bound); at the worst variance ((b - a)^2 / 4) it is above it. Every document
+    is scored: there is no subsampling step.
+
+    Args:
+        empirical_loss: mean over the n documents of the per-document loss, in [a, b].
+        variance: unbiased sample variance of the n per-document losses, in squared loss units,
+            in [0, n (b - a)^2 / (4 (n - 1))].
+        n: number of i.i.d. training documents, >= 2.
+        bits: code length C(h) of the model, in bits (>= 0), alpha's grid included.
+        delta: failure probability, in (0, 1).
+        loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
+
+    Returns:
+        A LanguageBound (method "document_bernstein", m = n, sampling_term 0, variance set).
+
+    Example:
+        >>> out = document_bernstein_bound(3.0, 1.0, n=1_000_000, bits=10_000, delta=0.05,
+        ...                                loss_range=(0.0, 10.0))
+        >>> round(out.bound, 4), round(out.complexity_term, 4)
+        (3.2796, 0.2796)
+
+    Reference:
+        A. Maurer and M. Pontil, Empirical Bernstein Bounds and Sample Variance Penalization,
+        COLT 2009 (arXiv:0907.3740), Theorem 4.
+    """
+    a, b = _check_loss_range(loss_range)
+    r = _check_mean(empirical_loss, "empirical_loss", a, b)
+    n = check_positive_int(n, "n", "n is the number of training documents: pass an int >= 2")
+    if n < 2:
+        raise ValueError(f"n must be >= 2 for a sample variance, got {n}; score at least two documents")
+    bits = check_nonnegative(bits, "bits", BITS_HINT)
+    delta = check_delta(delta)
+    most = n * (b - a) ** 2 / (4 * (n - 1))
+    v = check_real(variance, "variance", f"the unbiased sample variance of losses in {(a, b)!r} lies in [0, {most:.6g}]")
+    if not 0.0 <= v <= most * (1 + 1e-9):
+        raise ValueError(f"variance must lie in [0, {most:.6g}] for losses in {(a, b)!r} (the unbiased sample variance of the n per-document losses), got {v!r}")
+    big_l = bits * math.log(2.0) + math.log(2.0 / delta)
+    complexity = math.sqrt(2.0 * v * big_l / n) + 7.0 * (b - a) * big_l / (3.0 * (n - 1))
+    return LanguageBound(
+        bound=r + complexity, empirical=r, sampling_term=0.0, complexity_term=complexity,
+        n=n, m=n, bits=bits, delta=delta, delta_bound=delta, delta_sample=0.0,
+        loss_range=(a, b), method="document_bernstein", variance=v,
+    )
+
+
 def subsample_upper(
     sample_mean: float,
     m: int,
@@ -292,6 +368,7 @@ def subsampled_document_bound(
     delta: float,
     loss_range: tuple[float, float],
     sample_share: float = 0.5,
+    sample_choices: int = 1,
 ) -> LanguageBound:
     """Document-level bound with the empirical loss estimated on m of the n documents.
 
@@ -304,6 +381,11 @@ def subsampled_document_bound(
     m == n no delta is spent on sampling: delta_sample = 0, delta_bound = delta, and the result
     equals document_level_bound.
 
+    A loss chosen after the sample was seen (the smoothing weight alpha picked from a grid of K by
+    the smallest bound) needs the sampling step to hold for all K losses at once: pass
+    sample_choices=K, and ln(K / delta_sample) replaces ln(1 / delta_sample); the choice's
+    ceil(log2 K) bits still belong in bits (the generalization step pays for it too).
+
     Args:
         sample_mean: mean over the m sampled documents of the per-document mean loss, in [a, b].
         m: number of sampled documents, 1 <= m <= n.
@@ -312,6 +394,7 @@ def subsampled_document_bound(
         delta: total failure probability, in (0, 1).
         loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
         sample_share: fraction of delta spent on the sampling step when m < n, in (0, 1).
+        sample_choices: K, the number of losses the sampling step covers at once (>= 1).
 
     Returns:
         A LanguageBound (method "document_hoeffding").
@@ -327,7 +410,7 @@ def subsampled_document_bound(
         (arXiv:2312.17173), Sec. 4 (subsampling); W. Hoeffding, JASA 58 (1963), Sec. 6.
     """
     return _two_stage_hoeffding(
-        sample_mean, m, n, bits, delta, loss_range, sample_share,
+        sample_mean, m, n, bits, delta, loss_range, sample_share, sample_choices,
         names=("sample_mean", "m", "n"), method="document_hoeffding",
     )
 
@@ -402,34 +485,44 @@ def token_level_bound(
     loss_range: tuple[float, float],
     m_tokens: int | None = None,
     sample_share: float = 0.5,
+    sample_choices: int = 1,
 ) -> LanguageBound:
     """Token-level bound (Azuma-Hoeffding): every token prediction is a data point.
 
-    Statement. Let X_1, ..., X_N be the N training tokens (all documents concatenated, in order)
-    and l(h, X_i) the smoothed loss in bits of model h on token i given its context X_<i, in
-    [a, b]. With probability >= 1 - delta, simultaneously for every h with prior 2^-C(h):
-    (1/N) sum_i E[l(h, X_i) | X_<i] <= (1/N) sum_i l(h, x_i)
-                                      + (b - a) sqrt((C(h) ln 2 + ln(1/delta)) / (2N)).
-    What is bounded is a conditional risk on the training contexts: the average, over the N
-    training positions, of the model's expected next-token loss given the actual preceding
-    tokens. It is not the expected loss on a fresh document.
+    Setting. The training set is a sequence of documents; X_1, ..., X_N are their tokens in
+    order, and N, the total, is random. Before token i is predicted, the document boundaries up
+    to it are revealed: whether there is a token i at all and whether it starts a new document.
+    F_(i-1) is what is known then (X_<i and those boundaries). l(h, X_i) is the smoothed loss in
+    bits of model h on token i given the tokens of its own document before it (the context
+    restarts at every document start), in [a, b].
 
-    Proof sketch. For fixed h, Z_i = E[l(h, X_i) | X_<i] - l(h, X_i) is a martingale difference
-    sequence with Z_i in an interval of length b - a given X_<i, so Azuma-Hoeffding gives
-    P(sum_i Z_i >= t) <= exp(-2 t^2 / (N (b - a)^2)); a union bound with delta 2^-C(h) per h
-    does the rest.
+    Statement. With probability >= 1 - delta, simultaneously for every h with prior 2^-C(h):
+    (1/N) sum_i E[l(h, X_i) | F_(i-1)] <= (1/N) sum_i l(h, x_i)
+        + (b - a) sqrt(((C(h) + g(N)) ln 2 + ln(1/delta)) / (2N)),
+    where g(N) = elias_gamma_bits(N) pays for N being random (field n_bits). What is bounded is
+    a conditional risk on the training contexts: the average, over the N training positions, of
+    the model's expected next-token loss given the actual preceding tokens and the document
+    boundaries. It is not the expected loss on a fresh document.
+
+    Proof sketch. For fixed h, Z_i = 1[i <= N] (E[l(h, X_i) | F_(i-1)] - l(h, X_i)) is a
+    martingale difference sequence ({i <= N} is known at i - 1) in an interval of length at most
+    b - a given F_(i-1), so for every fixed k Azuma-Hoeffding gives P(Z_1 + ... + Z_k >= t) <=
+    exp(-2 t^2 / (k (b - a)^2)). A union bound over every horizon k with weight 2^-g(k) (Elias
+    gamma is prefix-free: the weights sum to at most 1) and over h with weight 2^-C(h) covers
+    k = N whatever N turns out to be.
 
     Assumptions. (1) The tokens are one realisation of the random process whose conditional laws
-    define E[. | X_<i] (documents need not be independent of each other; the martingale runs
+    define E[. | F_(i-1)] (documents need not be independent of each other; the martingale runs
     over the whole sequence). (2) Each loss lies in [a, b], which prediction smoothing ensures:
     pass smoothed_loss_range(alpha, V). (3) The prefix-free code (the prior) is fixed before the
     data; h itself may then be chosen by any data-dependent rule. (4) The loss of h on token i
-    may depend on X_<i only: truncation of the context to the model's window is part of h.
+    depends on its document's earlier tokens only: the restart at document starts and the
+    truncation of the context to the model's window are part of h.
 
     Subsampling. If m_tokens < N positions are drawn uniformly without replacement (after h is
     fixed, independently of the data) and empirical_loss is their mean, delta is split as
-    split_delta(delta, [1 - sample_share, sample_share]) and (b - a) sqrt(ln(1/delta_sample) /
-    (2 m_tokens)) is added (Hoeffding 1963, Sec. 6).
+    split_delta(delta, [1 - sample_share, sample_share]) and (b - a) sqrt(ln(K/delta_sample) /
+    (2 m_tokens)) is added (Hoeffding 1963, Sec. 6), K = sample_choices losses at once.
 
     Args:
         empirical_loss: mean smoothed loss per token over the m_tokens evaluated positions
@@ -441,15 +534,17 @@ def token_level_bound(
         m_tokens: number of positions the empirical loss was measured on, 1 <= m_tokens <= N;
             None means all N.
         sample_share: fraction of delta spent on the sampling step when m_tokens < N, in (0, 1).
+        sample_choices: K, the number of losses the sampling step covers at once (>= 1).
 
     Returns:
-        A LanguageBound (method "token_azuma_hoeffding", n = N, m = m_tokens), bits per token.
+        A LanguageBound (method "token_azuma_hoeffding", n = N, m = m_tokens, n_bits = g(N)),
+        bits per token.
 
     Example:
         >>> out = token_level_bound(3.0, n_tokens=10**8, bits=10**6, delta=0.05,
         ...                         loss_range=(0.0, 10.0))
-        >>> round(out.bound, 4), round(out.complexity_term, 4)
-        (3.5887, 0.5887)
+        >>> round(out.bound, 4), round(out.complexity_term, 4), out.n_bits
+        (3.5887, 0.5887, 53)
 
     Reference:
         S. Lotfi et al., Unlocking Tokens as Data Points for Generalization Bounds on Larger
@@ -460,8 +555,9 @@ def token_level_bound(
     n = check_positive_int(n_tokens, "n_tokens", "n_tokens is the number N of training tokens")
     m = n if m_tokens is None else m_tokens
     return _two_stage_hoeffding(
-        empirical_loss, m, n, bits, delta, loss_range, sample_share,
+        empirical_loss, m, n, bits, delta, loss_range, sample_share, sample_choices,
         names=("empirical_loss", "m_tokens", "n_tokens"), method="token_azuma_hoeffding",
+        n_bits=elias_gamma_bits(n),
     )
 
 
@@ -514,19 +610,29 @@ def token_level_error_bound(
 # --- private helpers ------------------------------------------------------------------------
 
 
-def _two_stage_hoeffding(sample_mean, m, n, bits, delta, loss_range, sample_share, names, method):
+def _two_stage_hoeffding(sample_mean, m, n, bits, delta, loss_range, sample_share, sample_choices, names, method, n_bits=0):
     a, b = _check_loss_range(loss_range)
     r = _check_mean(sample_mean, names[0], a, b)
     m, n = _check_m_n(m, n, names[1], names[2])
     bits = check_nonnegative(bits, "bits", BITS_HINT)
     delta = check_delta(delta)
+    choices = _check_choices(sample_choices) if m < n else 1
     delta_bound, delta_sample = _split(delta, sample_share, m, n)
-    sampling = _sampling_term(m, n, delta_sample, a, b)
-    complexity = (b - a) * math.sqrt(_occam_complexity(n, bits, delta_bound) / 2.0)
+    sampling = _sampling_term(m, n, delta_sample / choices, a, b) if m < n else 0.0
+    complexity = (b - a) * math.sqrt(_occam_complexity(n, bits + n_bits, delta_bound) / 2.0)
     return LanguageBound(
         bound=r + sampling + complexity, empirical=r, sampling_term=sampling,
         complexity_term=complexity, n=n, m=m, bits=bits, delta=delta, delta_bound=delta_bound,
-        delta_sample=delta_sample, loss_range=(a, b), method=method,
+        delta_sample=delta_sample, loss_range=(a, b), method=method, sample_choices=choices,
+        n_bits=n_bits,
+    )
+
+
+def _check_choices(k) -> int:
+    return check_positive_int(
+        k, "sample_choices",
+        "sample_choices is the number K of losses (e.g. alphas of a grid) the sampling step "
+        "covers at once: pass an int >= 1",
     )
 
 
