@@ -191,10 +191,40 @@ def test_certify_language_model_end_to_end():
     lo, hi = result.bounds["token/loss"]["loss_range"]
     assert hi == pytest.approx(math.log2(257 / result.bounds["token/loss"]["alpha"]))
     assert result.bounds["document/top1"]["bound"] >= result.bounds["document/top10"]["bound"] >= result.bounds["document/top100"]["bound"]
-    uni = result.baseline
-    assert uni["model"] == "unigram" and uni["bits_total"] == 12 * 257
-    assert uni["bounds"]["document/loss"]["m"] == 360  # the unigram is scored on every document
+    # The baselines: coded tables under the same statements, subsample and delta as the model.
+    assert set(result.baselines) == {"unigram", "ngram-document", "ngram-token"}
+    assert result.baselines["unigram"]["order"] == 1
+    for name, base in result.baselines.items():
+        assert base["bits_total"] == base["bits"]["table"] + base["bits"]["tokenizer"] and base["bits"]["table"] % 8 == 0
+        assert base["bits_total"] < 12 * 257  # far below the flat 12 bits per entry of the old unigram
+        for key, b in base["bounds"].items():
+            mine = result.bounds[key]
+            assert (b["m"], b["n"], b["delta"], b["method"]) == (mine["m"], mine["n"], mine["delta"], mine["method"]), (name, key)
+    for key, best in result.baseline["bounds"].items():
+        assert best["bound"] == min(base["bounds"][key]["bound"] for base in result.baselines.values())
+        assert best["margin"] == pytest.approx(best["bound"] - result.bounds[key]["bound"])
+    # Every input of the statements is recorded: the subsample replays from its seed.
+    assert result.sample["m_documents"] == 60 and result.sample["m_tokens"] == 300 and result.sample["alphas"] == list(TINY.alphas)
+    assert result.bounds["document/loss"]["sample_choices"] == len(TINY.alphas) == result.bounds["token/loss"]["sample_choices"]
+    assert result.bounds["token/loss"]["n_bits"] == 2 * int(math.log2(result.n_tokens)) + 1
     assert 0 < result.test["bits_per_byte"] < 9 and result.test["m"] == 20
+
+
+def test_the_subsample_comes_from_fresh_randomness_not_the_seed(monkeypatch):
+    from genlab.certify import _language
+
+    docs = _docs(200)
+    seeds = iter([11, 12])
+    monkeypatch.setattr(_language, "_fresh_seed", lambda: next(seeds))
+    config = LMCertifyConfig(**{**TINY.to_dict(), "train": TINY.train, "qat": TINY.qat, "m_documents": 50, "m_tokens": 100})
+    first = certify_language_model(_gpt(), docs[:180], None, config, progress=False)
+    second = certify_language_model(_gpt(), docs[:180], None, config, progress=False)
+    assert first.sample["seed"] == 11 and second.sample["seed"] == 12
+    assert first.quantization["code_sha256"] == second.quantization["code_sha256"]  # the same model ...
+    assert first.bounds["document/loss"]["empirical"] != second.bounds["document/loss"]["empirical"]  # ... scored on other documents
+    lengths = np.array([len(d.encode()) for d in docs[:180]])
+    doc_sample, tok_docs, _ = _language.draw_subsample(11, lengths, 50, 100)
+    assert len(np.unique(doc_sample)) == 50 and len(tok_docs) == 100
 
 
 def test_a_llama_style_hugging_face_model_is_certified_like_smollm2():
@@ -251,3 +281,5 @@ def test_bpe_certificate_pays_for_the_tokenizer_and_bounds_bits_per_byte():
     assert per_byte["bound"] >= per_byte["empirical"]
     assert result.n_bytes == sum(len(d.encode()) for d in docs[:360]) > result.n_tokens  # merges made tokens longer than a byte
     assert "document/loss_per_byte" in result.baseline["bounds"]
+    for base in result.baselines.values():  # the baselines use the same BPE tokens and pay for them too
+        assert base["bits"]["tokenizer"] == tok.description_bits()

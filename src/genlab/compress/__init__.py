@@ -5,7 +5,7 @@ model as theta_0 + P z (all parameters, or LoRA factors with ``LoRAParametrizati
 turn the level indices, codebook and grid choice into a code file and back.
 """
 
-from genlab.compress._coding import CODE_FORMATS, CODERS, QuantizedCode, check_coder, decode, empirical_entropy_bits, encode
+from genlab.compress._coding import CODE_FORMATS, CODERS, QuantizedCode, check_coder, decode, empirical_entropy_bits, encode, ideal_index_bits, range_decode, range_encode
 from genlab.compress._quantize import LevelQuantizer
 from genlab.compress._lora import LoRAParametrization, lora_targets
 from genlab.compress._subspace import PROJECTORS, FastfoodProjector, FullParametrization, IdentityProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
@@ -28,6 +28,9 @@ __all__ = [
     "empirical_entropy_bits",
     "encode",
     "flatten_parameters",
+    "ideal_index_bits",
     "lora_targets",
     "make_projector",
+    "range_decode",
+    "range_encode",
 ]

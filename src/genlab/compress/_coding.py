@@ -124,6 +124,57 @@ def _expected_words(counts, coder: str) -> int:
     return -(-ideal_index_bits(counts, coder) // 32)
 
 
+def range_encode(symbols: np.ndarray, counts: np.ndarray, coder: str = "multinomial", code_format: int = 2) -> str:
+    """The "parameters" field as a bit string: the number of 32-bit words (format 2: its offset
+    from the ideal length; format 1: Elias gamma), then the range coder's words, for level
+    ``symbols`` whose frequency table ``counts`` the decoder already knows."""
+    symbols = np.asarray(symbols, dtype=np.int32)
+    encoder = constriction.stream.queue.RangeEncoder()
+    if coder == "categorical":
+        encoder.encode(symbols, constriction.stream.model.Categorical(_probabilities(counts), perfect=False))
+    else:
+        encoder.encode(symbols, constriction.stream.model.Categorical(perfect=False), _remaining_probabilities(symbols, counts))
+    words = encoder.get_compressed()
+    field = elias_gamma_encode(len(words) + 1) if code_format == 1 else _word_count_field(len(words), _expected_words(counts, coder))
+    return field + "".join(format(int(w), "032b") for w in words)
+
+
+def range_decode(bitstring: str, pos: int, counts, coder: str = "multinomial", code_format: int = 2) -> tuple[np.ndarray, int]:
+    """Inverse of :func:`range_encode` read from ``bitstring`` at ``pos``: (indices, next pos)."""
+    counts = [int(c) for c in counts]
+    d = sum(counts)
+    field, used = elias_gamma_decode(bitstring[pos:])
+    pos += used
+    num_words = field - 1 if code_format == 1 else _word_count(field, _expected_words(counts, coder))
+    if num_words < 0:
+        raise ValueError("code file's word count is corrupt (negative)")
+    if pos + 32 * num_words > len(bitstring):
+        raise ValueError("code file is truncated")
+    words = np.array([int(bitstring[pos + 32 * i : pos + 32 * (i + 1)], 2) for i in range(num_words)], dtype=np.uint32)
+    pos += 32 * num_words
+    try:
+        indices = _range_decode_words(words, counts, d, coder)
+    except AssertionError as e:  # constriction's answer to words no entropy model could have written
+        raise ValueError(f"code file is corrupt: the range coder's words do not decode ({e})") from None
+    if np.bincount(indices, minlength=len(counts)).tolist() != counts:
+        raise ValueError("decoded level indices do not match the code's frequency table")
+    return indices, pos
+
+
+def _range_decode_words(words: np.ndarray, counts: list[int], d: int, coder: str) -> np.ndarray:
+    decoder = constriction.stream.queue.RangeDecoder(words)
+    if coder == "categorical":
+        return np.asarray(decoder.decode(constriction.stream.model.Categorical(_probabilities(np.array(counts)), perfect=False), d), dtype=np.int64)
+    remaining, indices = np.array(counts, dtype=np.float64), np.empty(d, dtype=np.int64)
+    family = constriction.stream.model.Categorical(perfect=False)
+    for i in range(d):  # each index's model depends on the ones before it; the counts sum to d, so some remain
+        indices[i] = decoder.decode(family, (remaining / remaining.sum())[None, :])[0]
+        remaining[indices[i]] -= 1
+        if remaining[indices[i]] < 0:
+            raise ValueError("decoded level indices do not match the code's frequency table")
+    return indices
+
+
 @dataclass(frozen=True)
 class QuantizedCode:
     """A decoded (or to-be-encoded) code word: grid index, level indices and float16 codebook."""
@@ -141,20 +192,12 @@ def encode(code: QuantizedCode, num_choices: int, coder: str = "multinomial", co
     counts = np.bincount(symbols, minlength=levels)
     if len(counts) != levels:
         raise ValueError(f"level index {symbols.max()} out of range for a codebook of {levels} levels")
-    encoder = constriction.stream.queue.RangeEncoder()
-    if coder == "categorical":
-        encoder.encode(symbols, constriction.stream.model.Categorical(_probabilities(counts), perfect=False))
-    else:
-        encoder.encode(symbols, constriction.stream.model.Categorical(perfect=False), _remaining_probabilities(symbols, counts))
-    words = encoder.get_compressed()
-
     count_width = _width(d + 1)
     parts = {
         "hyperparameters": format(code.choice, f"0{_width(num_choices)}b") if num_choices > 1 else "",
         "frequency_table": "".join(format(int(c), f"0{count_width}b") for c in counts[:-1]),
         "codebook": "".join(format(int(h), "016b") for h in np.asarray(code.codebook, dtype=np.float16).view(np.uint16)),
-        "parameters": (elias_gamma_encode(len(words) + 1) if code_format == 1 else _word_count_field(len(words), _expected_words(counts, coder)))
-        + "".join(format(int(w), "032b") for w in words),
+        "parameters": range_encode(symbols, counts, coder, code_format),
     }
     bitstring = "".join(parts.values())
     padding = (-len(bitstring)) % 8
@@ -191,27 +234,9 @@ def decode(payload: bytes, num_choices: int, shape_of_choice, coder: str = "mult
     if counts[-1] < 0:
         raise ValueError("code file's frequency table is corrupt (counts exceed d)")
     codebook = np.array([int(take(16), 2) for _ in range(levels)], dtype=np.uint16).view(np.float16)
-    field, used = elias_gamma_decode(bitstring[pos:])
-    pos += used
-    num_words = field - 1 if code_format == 1 else _word_count(field, _expected_words(counts, coder))
-    if num_words < 0:
-        raise ValueError("code file's word count is corrupt (negative)")
-    words = np.array([int(take(32), 2) for _ in range(num_words)], dtype=np.uint32)
+    indices, pos = range_decode(bitstring, pos, counts, coder, code_format)
     if set(bitstring[pos:]) - {"0"} or len(bitstring) - pos > 7:
         raise ValueError("code file has trailing data after the parameters")
-    decoder = constriction.stream.queue.RangeDecoder(words)
-    if coder == "categorical":
-        indices = decoder.decode(constriction.stream.model.Categorical(_probabilities(np.array(counts)), perfect=False), d)
-    else:
-        remaining, indices = np.array(counts, dtype=np.float64), np.empty(d, dtype=np.int64)
-        family = constriction.stream.model.Categorical(perfect=False)
-        for i in range(d):  # each index's model depends on the ones before it; the counts sum to d, so some remain
-            indices[i] = decoder.decode(family, (remaining / remaining.sum())[None, :])[0]
-            remaining[indices[i]] -= 1
-            if remaining[indices[i]] < 0:
-                raise ValueError("decoded level indices do not match the code's frequency table")
-    if np.bincount(indices, minlength=levels).tolist() != counts:
-        raise ValueError("decoded level indices do not match the code's frequency table")
     return QuantizedCode(choice, indices.astype(np.int64), codebook)
 
 
