@@ -452,7 +452,7 @@ def runs(out: Path = typer.Option(Path("runs"), help="run store folder")) -> Non
 
 
 @app.command()
-def verify(folder: Path = typer.Argument(..., help="a certify run folder, e.g. runs/<id>")) -> None:
+def verify(folder: Path = typer.Argument(..., help="a certify or certify-lm run folder, e.g. runs/<id>")) -> None:
     """Re-derive a certificate from its own files; exits non-zero if any check fails."""
     from genlab.certify import verify as verify_run
 

@@ -10,8 +10,9 @@ import types
 from genlab.certify._builtin import Check, VerifyReport, certify_builtin, recipe, resume_certify, verify
 from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
 from genlab.certify._language import LMCertifyConfig, LMCertifyResult, certify_language_model, certify_lm_builtin, decode_language_model, lm_recipe
+from genlab.certify._verify_language import verify_language_model
 
-__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "LMCertifyConfig", "LMCertifyResult", "certify", "certify_builtin", "certify_language_model", "certify_lm_builtin", "decode_language_model", "lm_recipe", "recipe", "resume_certify", "decode_model", "split_prior_bound", "verify"]
+__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "LMCertifyConfig", "LMCertifyResult", "certify", "certify_builtin", "certify_language_model", "certify_lm_builtin", "decode_language_model", "lm_recipe", "recipe", "resume_certify", "decode_model", "split_prior_bound", "verify", "verify_language_model"]
 
 
 class _CallableModule(types.ModuleType):

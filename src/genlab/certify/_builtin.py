@@ -131,12 +131,20 @@ class VerifyReport:
         return all(c.ok for c in self.checks)
 
 
-def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=None, test_data=None) -> VerifyReport:
+def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=None, test_data=None, train_documents=None, tokenizer=None, progress: bool = True) -> VerifyReport:
     """Re-derive a certificate from its run folder: the code file's size and hash, the decoded
     model (from the code bits alone plus theta_0, the public grid and seed), its error counts on
     the named data, and the bound from the recorded fields. For a custom model or data, pass them
-    (the architecture, and the same (x, y) data the certificate was made on)."""
+    (the architecture, and the same (x, y) data the certificate was made on).
+
+    A language-model certificate (a folder with ``tokenizer.json``) is re-derived by
+    genlab.certify's verify_language_model: pass ``model`` (the base), ``train_documents`` and
+    ``tokenizer`` for one made through the Python API."""
     folder = Path(folder)
+    if (folder / "tokenizer.json").is_file():
+        from genlab.certify._verify_language import verify_language_model
+
+        return verify_language_model(folder, model=model, train_documents=train_documents, tokenizer=tokenizer, progress=progress)
     checks: list[Check] = []
 
     def check(name: str, ok: bool, detail: str) -> bool:

@@ -174,6 +174,7 @@ class LMCertifyResult:
     run_id: str | None = None
     sample: dict = field(default_factory=dict)
     baselines: dict = field(default_factory=dict)
+    base_sha256: str = ""
 
     @property
     def document_bound(self) -> float:
@@ -492,6 +493,7 @@ def certify_language_model(
         sample={"seed": subsample_seed, "m_documents": int(len(doc_sample)), "m_tokens": int(len(tok_docs)), "statements": statements, "sample_share": config.sample_share,
                 "alphas": list(config.alphas), "document_bound": config.document_bound},
         baselines=baselines,
+        base_sha256=parameters_sha256(base),
     )
 
 
@@ -507,6 +509,16 @@ def _best_baselines(baselines: dict, cert: dict) -> dict:
         best[key] = {**baselines[name]["bounds"][key], "name": name, "margin": baselines[name]["bounds"][key]["bound"] - statement["bound"]}
     unigram = baselines["unigram"]
     return {"model": "best of " + ", ".join(baselines), "bits_total": unigram["bits_total"], "bounds": best, "empirical": unigram["empirical"]}
+
+
+def parameters_sha256(model: nn.Module) -> str:
+    """SHA-256 of a model's parameters and buffers (names, then float32 bytes, in state-dict
+    order): the public base of a certificate, checked by verify."""
+    digest = hashlib.sha256()
+    for name, value in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(value.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _fresh_seed() -> int:
@@ -561,7 +573,7 @@ def lm_recipe(bound: str = "document", pretrained: str | None = None) -> tuple[s
                                            train=TrainConfig(epochs=0.0043, lr=0.005, batch_size=8, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.0013, lr=0.002, batch_size=8))
     if bound == "document":
-        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=30_000, m_tokens=20_000,
+        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=20_000, document_bound="bernstein",
                                            train=TrainConfig(epochs=0.25, lr=0.1, batch_size=32, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.02, lr=0.01, batch_size=32))
     return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9,

@@ -1,0 +1,196 @@
+"""``verify`` for language-model certificates: re-derive every statement from the run folder.
+
+From the folder alone (plus the public base: the seeded GPT of the run's config, or the
+pretrained file, checked by hash) and the built-in corpus: the code file's size and hash, the
+tokenizer and its paid bits, the decoded model, the document and token counts, the subsample
+replayed from its recorded seed, the re-scored empirical risks, every statement recomputed, and
+the coded baselines refitted, their code files compared bit for bit, re-scored and re-bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from genlab import bounds
+from genlab.certify._builtin import Check, VerifyReport
+from genlab.certify._language import (
+    BASELINES,
+    CODE_FILE,
+    LMCertifyConfig,
+    _best_baselines,
+    _build,
+    _score_sample,
+    _sequences,
+    _statements,
+    decode_language_model,
+    draw_subsample,
+    parameters_sha256,
+    score_documents,
+)
+from genlab.certify._ngram import decode_ngram, fit_ngram
+from genlab.models import CausalLM
+
+TOLERANCE = 1e-4  # bits (or error rate): re-scoring on another machine or thread count moves float32 sums a little
+
+
+def recompute_statement(s: dict) -> float:
+    """A statement's bound from its own recorded fields only (genlab.bounds)."""
+    common = dict(bits=s["bits"], delta=s["delta"])
+    if s["method"] == "document_bernstein":
+        return bounds.document_bernstein_bound(s["empirical"], s["variance"], s["n"], loss_range=tuple(s["loss_range"]), **common).bound
+    if s["method"] == "document_hoeffding":
+        return bounds.subsampled_document_bound(s["empirical"], s["m"], s["n"], loss_range=tuple(s["loss_range"]), sample_share=_share(s), sample_choices=s.get("sample_choices", 1), **common).bound
+    if s["method"] == "document_kl":
+        return bounds.subsampled_error_bound(s["empirical"], s["m"], s["n"], sample_share=_share(s), **common).bound
+    if s["method"] == "token_azuma_hoeffding":
+        return bounds.token_level_bound(s["empirical"], s["n"], loss_range=tuple(s["loss_range"]), m_tokens=s["m"], sample_share=_share(s), sample_choices=s.get("sample_choices", 1), **common).bound
+    raise ValueError(f"unknown statement method {s['method']!r}")
+
+
+def _share(s: dict) -> float:
+    return s["delta_sample"] / s["delta"] if s["delta_sample"] > 0 else 0.5
+
+
+def verify_language_model(folder: str | Path, *, model=None, train_documents=None, tokenizer=None, progress: bool = True) -> VerifyReport:
+    """Re-derive a language-model certificate from its run folder (see the module docstring).
+    For a certificate made through the Python API, pass the base ``model`` as it was before
+    certification, the ``train_documents`` and the ``tokenizer``."""
+    folder = Path(folder)
+    checks: list[Check] = []
+
+    def check(name: str, ok: bool, detail: str) -> bool:
+        checks.append(Check(name, bool(ok), detail))
+        return bool(ok)
+
+    needed = ("config.json", "result.json", CODE_FILE, "tokenizer.json")
+    missing = [f for f in needed if not (folder / f).is_file()]
+    if not check("files present", not missing, ", ".join(needed) if not missing else f"missing: {', '.join(missing)}"):
+        return VerifyReport(str(folder), checks)
+    run_config = json.loads((folder / "config.json").read_text())
+    result = json.loads((folder / "result.json").read_text())
+    if not result.get("sample") or not result.get("baselines"):
+        check("certificate format", False, "result.json has no recorded subsample or coded baselines: it was written before certificates could be re-derived; certify again")
+        return VerifyReport(str(folder), checks)
+    config = LMCertifyConfig.from_dict(result["config"])
+    payload = (folder / CODE_FILE).read_bytes()
+    sha = hashlib.sha256(payload).hexdigest()
+    check("code file hash", sha == result["quantization"]["code_sha256"], f"sha256 {sha[:16]}... (result says {result['quantization']['code_sha256'][:16]}...)")
+    parts = {k: v for k, v in result["bits"].items() if k != "alpha_choice"}
+    check("bits = code file + tokenizer", result["bits_total"] == 8 * len(payload) + result["bits"]["tokenizer"] == sum(parts.values()),
+          f"{len(payload)} bytes = {8 * len(payload)} bits + tokenizer {result['bits']['tokenizer']} = {8 * len(payload) + result['bits']['tokenizer']} (result says {result['bits_total']}; parts {parts})")
+    alpha_bits = math.ceil(math.log2(len(config.alphas))) if len(config.alphas) > 1 else 0
+    check("alpha bits", result["bits"]["alpha_choice"] == alpha_bits, f"ceil(log2 {len(config.alphas)}) = {alpha_bits}")
+
+    # Public base, tokenizer and data.
+    if model is None:
+        if run_config.get("kind") != "certify-lm":
+            raise ValueError(f"{folder} was certified through the Python API; verify it from Python: "
+                             "genlab.verify(folder, model=<the base model>, train_documents=<documents>, tokenizer=<tokenizer>)")
+        model, tokenizer, train_documents = _builtin_inputs(run_config, config)
+    elif train_documents is None or tokenizer is None:
+        raise ValueError("verifying a custom language model needs its train_documents and tokenizer")
+    tok_bits = tokenizer.description_bits()
+    check("tokenizer", tok_bits == result["bits"]["tokenizer"] and tokenizer.to_str() == (folder / "tokenizer.json").read_text(),
+          f"{tokenizer.kind}, {tokenizer.vocab_size} tokens, {tok_bits} bits (result says {result['bits']['tokenizer']}); tokenizer.json matches")
+    docs = [d.decode("utf-8") if isinstance(d, bytes) else d for d in train_documents]
+    sequences = _sequences(tokenizer, docs)
+    lengths = np.array([len(s) for s in sequences])
+    n_documents, n_tokens = len(sequences), int(lengths.sum())
+    per_byte = tokenizer.kind != "bytes"
+    doc_bytes = np.array([len(d.encode("utf-8")) for d in docs]) if per_byte else None
+    n_bytes = int(doc_bytes.sum()) if per_byte else n_tokens
+    check("training data", (n_documents, n_tokens, n_bytes) == (result["n_documents"], result["n_tokens"], result["n_bytes"]),
+          f"{n_documents:,} documents, {n_tokens:,} tokens, {n_bytes:,} bytes")
+
+    model = model if isinstance(model, CausalLM) else CausalLM(model)
+    with torch.no_grad():
+        vocab = int(model(torch.tensor([[0]])).shape[-1])
+    base = _build(model, config).base
+    base_sha = parameters_sha256(base)
+    check("public base", base_sha == result.get("base_sha256"), f"parameters sha256 {base_sha[:16]}... (seed {config.seed})")
+    try:
+        decoded, code = decode_language_model(payload, base, config)
+    except ValueError as e:
+        check("decode", False, str(e))
+        return VerifyReport(str(folder), checks)
+    counts = np.bincount(code.indices, minlength=config.levels).tolist()
+    check("decode", counts == result["quantization"]["counts"] and len(code.indices) == result["subspace_dim"], f"d = {len(code.indices)}, level counts {counts}")
+
+    # The subsample, replayed; the model re-scored; every statement recomputed.
+    sample = result["sample"]
+    doc_sample, tok_docs, tok_offsets = draw_subsample(sample["seed"], lengths, sample["m_documents"], sample["m_tokens"])
+    statements = 2 * 4 + per_byte
+    delta_each = config.delta / statements
+    check("delta split", math.isclose(result["delta_per_statement"], delta_each, rel_tol=1e-12) and sample["statements"] == statements,
+          f"{config.delta} / {statements} statements = {delta_each:.6g}")
+    scores = _score_sample(lambda seqs: score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score"),
+                           sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+    args = (n_documents, n_tokens, vocab)
+    cert, _ = _statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound)
+    _compare("model", cert, result["bounds"], check)
+
+    baselines = {}
+    for name, level, orders in BASELINES:
+        stored = result["baselines"].get(name)
+        if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
+            continue
+        table = fit_ngram(sequences, vocab, tokenizer.bos_id, config.alphas, level, bernstein=config.document_bound == "bernstein", orders=orders, extra_bits=tok_bits)
+        sha = hashlib.sha256(table.payload).hexdigest()
+        code_path = folder / f"baseline-{name}.code"
+        same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
+        check(f"baseline {name}: code", sha == stored["code_sha256"] and same_file and stored["bits_total"] == table.bits + tok_bits,
+              f"refitted {table.name}: {table.bits} bits, sha256 {sha[:16]}... (result says {stored['bits_total'] - tok_bits} bits)")
+        decoded_table = decode_ngram(table.payload, vocab, tokenizer.bos_id, level)
+        check(f"baseline {name}: decode", np.array_equal(decoded_table.levels, table.levels), f"order {decoded_table.order}, {len(decoded_table.contexts)} contexts, step {decoded_table.step}")
+        b_scores = _score_sample(decoded_table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+        b_cert, _ = _statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound)
+        _compare(f"baseline {name}", b_cert, stored["bounds"], check)
+        baselines[name] = {"bounds": b_cert}
+    if len(baselines) == len(BASELINES):
+        best = _best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
+        ok = all(best[k]["name"] == result["baseline"]["bounds"][k]["name"] and abs(best[k]["margin"] - result["baseline"]["bounds"][k]["margin"]) <= 2 * TOLERANCE for k in best)
+        check("best baseline and margins", ok, ", ".join(f"{k}: {best[k]['name']} {best[k]['margin']:+.3f}" for k in ("document/loss", "token/loss")))
+    return VerifyReport(str(folder), checks)
+
+
+def _compare(who: str, recomputed: dict, stored: dict, check) -> None:
+    """Every statement: the stored fields give the stored bound, and re-scoring gives them."""
+    if not check(f"{who}: statements", set(recomputed) == set(stored), f"{len(stored)} statements"):
+        return
+    for key in sorted(stored):
+        s, r = stored[key], recomputed[key]
+        from_fields = recompute_statement(s)
+        exact = math.isclose(from_fields, s["bound"], rel_tol=1e-9, abs_tol=1e-12)
+        same_inputs = all(s[f] == r[f] for f in ("n", "m", "method", "sample_choices", "n_bits")) and s.get("alpha") == r.get("alpha") \
+            and math.isclose(s["bits"], r["bits"]) and math.isclose(s["delta"], r["delta"]) and np.allclose(s["loss_range"], r["loss_range"])
+        rescored = abs(r["empirical"] - s["empirical"]) <= TOLERANCE and abs(r["bound"] - s["bound"]) <= TOLERANCE
+        check(f"{who}: {key}", exact and same_inputs and rescored,
+              f"bound {s['bound']:.6f} from its fields {from_fields:.6f}; re-scored empirical {r['empirical']:.6f} (recorded {s['empirical']:.6f}), bound {r['bound']:.6f}")
+
+
+def _builtin_inputs(run_config: dict, config: LMCertifyConfig):
+    """The base model, tokenizer and training documents of a built-in certify-lm run."""
+    from genlab.data import load_corpus, load_tokenizer
+    from genlab.models import GPTConfig, build_gpt, load_pretrained
+
+    data = load_corpus(run_config["corpus"])
+    docs = data.train if run_config.get("max_documents") is None else data.train[: run_config["max_documents"]]
+    if run_config.get("pretrained"):
+        model, tok = load_pretrained(run_config["pretrained"])
+        return model, tok, docs
+    folder_tok = None
+    if run_config.get("tokenizer") == "bpe":
+        from genlab.data import make_tokenizer
+
+        folder_tok = make_tokenizer("bpe", docs, run_config["vocab"])  # retrained from the data: it must match the paid merges
+    tok = folder_tok or load_tokenizer('{"kind": "bytes"}')
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = build_gpt(GPTConfig(run_config["size"], vocab_size=tok.vocab_size, context=config.context))
+    return model, tok, docs

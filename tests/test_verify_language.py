@@ -1,0 +1,107 @@
+"""genlab.verify re-derives language-model certificates from their run folders, and catches a
+flipped code bit or an edited result field."""
+
+import copy
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import genlab
+from genlab.certify import LMCertifyConfig, certify_language_model
+from genlab.certify._verify_language import recompute_statement
+from genlab.data import ByteTokenizer, make_tokenizer
+from genlab.models import GPTConfig, build_gpt
+from genlab.store import RunStore
+from genlab.train import TrainConfig
+
+WORDS = "the of and to in is was he that it for on with as his they be at one have this from".split()
+TINY = LMCertifyConfig(subspace_dim=150, levels=5, context=32, m_documents=60, m_tokens=300, m_test=20, quantization_stages=(0.5, 1.0),
+                       train=TrainConfig(epochs=1, lr=0.05, batch_size=16, schedule="onecycle"), qat=TrainConfig(epochs=0.5, lr=0.01, batch_size=16))
+
+
+def _docs(n, seed=0):
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 20))) + "." for _ in range(n)]
+
+
+def _certify(tmp_path, tokenizer, config=TINY):
+    docs = _docs(300)
+    torch.manual_seed(0)
+    base = build_gpt(GPTConfig("gpt-pico", vocab_size=tokenizer.vocab_size, context=32))
+    pristine = copy.deepcopy(base)
+    run = RunStore(tmp_path / "runs").start_run("certify-lm-test", {"kind": "certify-lm-api"})
+    with run:
+        result = certify_language_model(base, docs[:270], docs[270:], config, tokenizer=tokenizer, run=run, progress=False)
+        run.complete(result.to_dict(), {})
+    return run.folder, pristine, docs[:270], result
+
+
+@pytest.fixture(scope="module")
+def byte_certificate(tmp_path_factory):
+    return _certify(tmp_path_factory.mktemp("bytes"), ByteTokenizer())
+
+
+def _verify(folder, pristine, docs, tok):
+    return genlab.verify(folder, model=copy.deepcopy(pristine), train_documents=docs, tokenizer=tok, progress=False)
+
+
+def test_a_fresh_byte_certificate_verifies(byte_certificate):
+    folder, pristine, docs, result = byte_certificate
+    report = _verify(folder, pristine, docs, ByteTokenizer())
+    assert report.ok, [c for c in report.checks if not c.ok]
+    names = {c.name for c in report.checks}
+    assert {"code file hash", "public base", "decode", "model: document/loss", "model: token/top10", "baseline unigram: code",
+            "baseline ngram-token: token/loss", "best baseline and margins"} <= names
+
+
+def test_a_flipped_code_bit_is_caught(byte_certificate, tmp_path):
+    folder, pristine, docs, _ = byte_certificate
+    copy_folder = tmp_path / "flipped"
+    import shutil
+
+    shutil.copytree(folder, copy_folder)
+    payload = bytearray((copy_folder / "model.code").read_bytes())
+    payload[len(payload) // 2] ^= 0x01
+    (copy_folder / "model.code").write_bytes(bytes(payload))
+    report = _verify(copy_folder, pristine, docs, ByteTokenizer())
+    assert not report.ok
+    assert not next(c for c in report.checks if c.name == "code file hash").ok
+
+
+@pytest.mark.parametrize("edit", ["bound", "empirical", "delta", "seed"])
+def test_an_edited_result_field_is_caught(byte_certificate, tmp_path, edit):
+    folder, pristine, docs, _ = byte_certificate
+    import shutil
+
+    target = tmp_path / edit
+    shutil.copytree(folder, target)
+    result = json.loads((target / "result.json").read_text())
+    if edit == "seed":
+        result["sample"]["seed"] += 1  # another subsample than the one scored
+    else:
+        result["bounds"]["document/loss"][edit] *= 0.9 if edit != "delta" else 2.0
+    (target / "result.json").write_text(json.dumps(result))
+    report = _verify(target, pristine, docs, ByteTokenizer())
+    assert not report.ok
+    if edit != "seed":
+        assert not next(c for c in report.checks if c.name == "model: document/loss").ok
+
+
+def test_a_tiny_bpe_certificate_verifies(tmp_path):
+    docs = _docs(300)
+    tok = make_tokenizer("bpe", docs[:270], vocab_size=300)
+    bernstein = LMCertifyConfig(**{**TINY.to_dict(), "train": TINY.train, "qat": TINY.qat, "document_bound": "bernstein", "m_documents": None})
+    folder, pristine, train_docs, result = _certify(tmp_path, tok, bernstein)
+    assert "document/loss_per_byte" in result.bounds
+    assert result.bounds["document/loss"]["method"] == result.bounds["document/loss_per_byte"]["method"] == "document_bernstein"
+    report = _verify(folder, pristine, train_docs, tok)
+    assert report.ok, [c for c in report.checks if not c.ok]
+
+
+def test_every_stored_statement_recomputes_from_its_fields(byte_certificate):
+    _, _, _, result = byte_certificate
+    for key, statement in result.bounds.items():
+        assert recompute_statement(statement) == pytest.approx(statement["bound"], rel=1e-12), key
