@@ -168,13 +168,19 @@ def test_certify_lm_on_a_few_bible_verses(tmp_path):
     result = runner.invoke(app, ["certify-lm", "--corpus", "bible", "--max-documents", "300", "--dim", "200", "--quiet", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "document/loss" in text and "token/top100" in text and "unigram bound" in text
+    assert "document/loss" in text and "token/top100" in text and "best baseline bound" in text
     (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     saved = json.loads((folder / "result.json").read_text())
     assert saved["corpus"] == "bible" and saved["n_documents"] == 300 and saved["subspace_dim"] == 200
     assert (folder / "report.html").is_file() and (folder / "model.code").stat().st_size * 8 == saved["bits_total"]
     listing = runner.invoke(app, ["runs", "--out", str(tmp_path)])
     assert "complete" in listing.output and "bible" in listing.output
+    checked = runner.invoke(app, ["verify", str(folder)])  # the built-in run re-derived from its folder alone
+    assert checked.exit_code == 0 and "certificate verified" in checked.output, checked.output
+    saved["bounds"]["token/loss"]["empirical"] -= 0.01
+    (folder / "result.json").write_text(json.dumps(saved))
+    tampered = runner.invoke(app, ["verify", str(folder)])
+    assert tampered.exit_code == 1 and "does NOT verify" in tampered.output
 
 
 @pytest.mark.parametrize("args,message", [

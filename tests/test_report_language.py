@@ -102,11 +102,11 @@ def test_page_is_written_and_self_contained(tmp_path):
 def test_first_line_says_plainly_when_the_unigram_is_as_good(tmp_path, stub_plots):
     lm_run(tmp_path, beats=False)
     first = verdict(write_lm_report(tmp_path).read_text())
-    assert first.startswith("This certificate does NOT clearly beat its unigram baseline at any level.")
+    assert first.startswith("This certificate does NOT clearly beat its baselines at any level.")
     assert "Document level: the loss bound 31.3597 bits per token does NOT beat the unigram model's 20.3772" in first
     assert "worse by 10.9825 bits per token" in first
     assert "Token level: the loss bound 8.4975 bits per token does NOT beat the unigram model's 6.0809" in first
-    assert first.count("the certificate says nothing beyond what a unigram model of the bytes already guarantees") == 2
+    assert first.count("the certificate says nothing beyond what a coded table of the bytes already guarantees") == 2
     assert first.count("It is vacuous") == 2 and "log2 |V| = 8.0056" in first
     assert "Vacuous top-k error bounds" in first and "document top-1 (1.0000)" in first and "token top-1 (1.0591)" in first
     assert "token top-10" not in first
@@ -116,7 +116,7 @@ def test_first_line_says_by_how_much_it_beats_the_unigram(stub_plots):
     page = render_lm_report(lm_result(beats=True), {}, [])
     first = verdict(page)
     assert 'class="verdict good"' in page
-    assert first.startswith("This certificate clearly beats its unigram baseline at both the document and the token level.")
+    assert first.startswith("This certificate clearly beats its baselines at both the document and the token level.")
     assert "the loss bound 5.1000 bits per token beats the unigram model's 6.0000 under the same statement by 0.9000 bits per token" in first
     assert "the loss bound 3.9000 bits per token beats the unigram model's 5.0000 under the same statement by 1.1000 bits per token" in first
     assert "NOT" not in first and "It is vacuous" not in first
@@ -129,7 +129,7 @@ def test_one_level_winning_and_a_narrow_win_are_told_apart(stub_plots):
     page = render_lm_report(result, {}, [])
     first = verdict(page)
     assert 'class="verdict note"' in page
-    assert first.startswith("This certificate clearly beats its unigram baseline only at the token level.")
+    assert first.startswith("This certificate clearly beats its baselines only at the token level.")
     assert "beats the unigram model's 6.0000 under the same statement only narrowly (by 0.2000 bits per token" in first
 
 
