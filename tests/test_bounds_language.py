@@ -16,6 +16,7 @@ from genlab.bounds import (
     LanguageBound,
     document_bernstein_bound,
     document_level_bound,
+    document_split_kl_bound,
     hoeffding_bound,
     kl_inverse,
     pac_bayes_kl_bound,
@@ -23,6 +24,7 @@ from genlab.bounds import (
     smoothed_log2_loss,
     smoothed_loss_range,
     split_delta,
+    split_kl_tails,
     subsample_upper,
     subsampled_document_bound,
     subsampled_error_bound,
@@ -34,6 +36,7 @@ LANGUAGE_NAMES = [
     "LanguageBound",
     "document_bernstein_bound",
     "document_level_bound",
+    "document_split_kl_bound",
     "smooth_probabilities",
     "smoothed_log2_loss",
     "smoothed_loss_range",
@@ -459,3 +462,65 @@ def test_bad_arguments():
         smoothed_loss_range(0.1, 10.0)
     with pytest.raises(TypeError, match="m must be a positive integer"):
         subsample_upper(1.0, 5.0, 10, 0.05, (0, 2))
+
+
+# --- split-kl -------------------------------------------------------------------------------
+
+
+def _kl_inverse_reference(q, c):
+    """max{p in [q, 1] : kl(q || p) <= c} by scipy's root finder (independent of genlab)."""
+    from scipy.optimize import brentq
+    from scipy.special import rel_entr
+
+    kl = lambda p: rel_entr(q, p) + rel_entr(1 - q, 1 - p) - c  # noqa: E731
+    if q >= 1 or kl(1 - 1e-15) <= 0:
+        return 1.0
+    return brentq(kl, q, 1 - 1e-15, xtol=1e-14) if c > 0 else q
+
+
+def test_split_kl_tails_by_brute_force():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(1.0, 9.0, size=500)
+    tails = split_kl_tails(x, (0.0, 10.0), 40)
+    for j, q in enumerate(tails):
+        assert q == pytest.approx(np.mean(x > 10.0 * j / 40), abs=1e-15)
+    # The rounded-up mean sits within one step above the mean.
+    up = 0.0 + 10.0 / 40 * tails.sum()
+    assert x.mean() <= up <= x.mean() + 10.0 / 40
+
+
+def test_split_kl_bound_by_hand_with_and_without_sampling():
+    rng = np.random.default_rng(5)
+    a, b, k, n, m, bits, delta = 0.1, 11.0, 64, 50_000, 5_000, 2000.0, 0.01
+    x = a + (b - a) * rng.beta(4, 9, size=m)
+    tails = split_kl_tails(x, (a, b), k)
+    out = document_split_kl_bound(tails, m, n, bits, delta, (a, b), sample_share=0.25, sample_choices=4)
+    d_bound, d_sample = split_delta(delta, [0.75, 0.25])
+    upper = [_kl_inverse_reference(q, math.log(k * 4 / d_sample) / m) for q in tails]
+    c = (bits * math.log(2) + math.log(k / d_bound)) / n
+    want = a + (b - a) / k * sum(_kl_inverse_reference(u, c) for u in upper)
+    assert out.bound == pytest.approx(want, rel=1e-9)
+    assert out.bound == pytest.approx(out.empirical + out.sampling_term + out.complexity_term, rel=1e-12)
+    full = document_split_kl_bound(tails, n, n, bits, delta, (a, b))
+    assert full.sampling_term == 0.0 and full.delta_bound == delta
+    # Far below Hoeffding when the losses fill a small part of the range.
+    assert full.bound < document_level_bound(x.mean(), n, bits, delta, (a, b)) - 0.5
+
+
+def test_split_kl_monte_carlo_with_subsampling():
+    # K hypotheses under a uniform prior, losses 10 x Beta in [0, 10] with known means, n drawn,
+    # m of them subsampled without replacement: a trial fails when any true mean exceeds its bound.
+    k, n, m, trials, delta, splits = 16, 400, 200, 500, 0.1, 32
+    rng = np.random.default_rng(6)
+    shape = 1 + np.arange(k) / 4
+    mean = 10 * shape / (shape + 6)
+    bits = union_bound_bits(k)
+    fails, naive_fails = 0, 0
+    for _ in range(trials):
+        x = 10 * rng.beta(shape, 6, size=(n, k))
+        pick = rng.choice(n, size=m, replace=False)
+        bounds = [document_split_kl_bound(split_kl_tails(x[pick, h], (0.0, 10.0), splits), m, n, bits, delta, (0.0, 10.0)).bound for h in range(k)]
+        fails += (mean > np.array(bounds)).any()
+        naive_fails += (mean > x[pick].mean(axis=0)).any()
+    assert fails / trials <= _max_rate(delta, trials)
+    assert naive_fails / trials > 0.3  # the sample mean alone fails: the check has power

@@ -70,8 +70,8 @@ class LanguageBound:
         delta_bound: failure probability of the generalization step.
         delta_sample: failure probability of the subsampling step (0.0 when m == n).
         loss_range: (a, b), the range of one unit's loss.
-        method: which bound: "document_hoeffding", "document_kl", "document_bernstein" or
-            "token_azuma_hoeffding".
+        method: which bound: "document_hoeffding", "document_kl", "document_bernstein",
+            "document_split_kl" or "token_azuma_hoeffding".
         sample_choices: number of losses (e.g. smoothing weights alpha of a grid) whose sampling
             steps hold simultaneously, each at delta_sample / sample_choices: a loss picked
             among them after the sample was seen is covered (1 when m == n or no choice).
@@ -79,6 +79,8 @@ class LanguageBound:
             elias_gamma_bits(N) for a token-level bound (N, the number of training tokens, is
             random), 0 where n is fixed (documents).
         variance: the unbiased sample variance of the n losses (document_bernstein only).
+        tails: the fractions of the m losses above each of the K thresholds
+            (document_split_kl only).
     """
 
     bound: float
@@ -96,6 +98,7 @@ class LanguageBound:
     sample_choices: int = 1
     n_bits: int = 0
     variance: float | None = None
+    tails: list | None = None
 
     def to_dict(self) -> dict:
         """The fields as plain JSON-ready Python values (loss_range as a list [a, b])."""
@@ -315,6 +318,109 @@ def document_bernstein_bound(
         bound=r + complexity, empirical=r, sampling_term=0.0, complexity_term=complexity,
         n=n, m=n, bits=bits, delta=delta, delta_bound=delta, delta_sample=0.0,
         loss_range=(a, b), method="document_bernstein", variance=v,
+    )
+
+
+def split_kl_tails(losses, loss_range: tuple[float, float], splits: int) -> np.ndarray:
+    """The fractions of losses above each threshold a + j (b - a) / K, j = 0..K-1 (K = splits):
+    the input of document_split_kl_bound.
+
+    Args:
+        losses: the m per-document losses, each in [a, b].
+        loss_range: (a, b).
+        splits: K, the number of thresholds (steps of width (b - a) / K).
+
+    Returns:
+        float64 array of K fractions, non-increasing, in [0, 1].
+
+    Example:
+        >>> split_kl_tails([0.0, 0.3, 0.6, 1.0], (0.0, 1.0), 4).tolist()
+        [0.75, 0.75, 0.5, 0.25]
+
+    Reference:
+        Y.-S. Wu and Y. Seldin, Split-kl and PAC-Bayes-split-kl Inequalities for Ternary Random
+        Variables, NeurIPS 2022.
+    """
+    a, b = _check_loss_range(loss_range)
+    k = check_positive_int(splits, "splits", "splits is the number K of thresholds: pass an int >= 1")
+    x = np.sort(np.asarray(losses, dtype=np.float64))
+    if x.size == 0 or not np.all(np.isfinite(x)) or x[0] < a or x[-1] > b:
+        raise ValueError(f"losses must be a non-empty array of finite values in {(a, b)!r}")
+    thresholds = a + (b - a) * np.arange(k) / k
+    return 1.0 - np.searchsorted(x, thresholds, side="right") / x.size
+
+
+def document_split_kl_bound(
+    tails,
+    m: int,
+    n: int,
+    bits: float,
+    delta: float,
+    loss_range: tuple[float, float],
+    sample_share: float = 0.5,
+    sample_choices: int = 1,
+) -> LanguageBound:
+    """Document-level bound from the kl bound on K binary losses (split-kl): tight when the
+    documents' losses spread over a small part of their range.
+
+    Thresholds t_j = a + j (b - a) / K, j = 0..K-1, cut [a, b] into K steps of width w. Every loss
+    x in [a, b] satisfies x <= a + w sum_j 1[x > t_j] (x rounded up to the next threshold), so
+    R(h) <= a + w sum_j P(loss > t_j), and each P(loss > t_j) is the risk of a 0-1 loss.
+    With delta_bound, delta_sample = split_delta(delta, [1 - sample_share, sample_share]) (all of
+    delta to the bound when m == n) and q_j the fraction of the m sampled documents whose loss
+    exceeds t_j (split_kl_tails), with probability >= 1 - delta, simultaneously for every h:
+    1. sampling (Chernoff/kl, valid without replacement by Hoeffding 1963, Thm. 4), for all j and
+       all sample_choices = S losses at once: Q_j <= V_j = kl^-1(q_j, ln(K S / delta_sample) / m)
+       (V_j = q_j when m == n), Q_j the fraction over all n documents;
+    2. Occam-kl for each of the K binary losses, delta_bound / K each:
+       P(loss > t_j) <= kl^-1(V_j, (C(h) ln 2 + ln(K / delta_bound)) / n);
+    so R(h) <= a + w sum_j kl^-1(V_j, (C(h) ln 2 + ln(K / delta_bound)) / n). The
+    discretisation costs at most w; the K-fold union costs ln K nats, next to C(h) ln 2.
+
+    Args:
+        tails: the K fractions q_j, non-increasing, in [0, 1] (split_kl_tails of the m
+            per-document losses).
+        m: number of sampled documents, 1 <= m <= n.
+        n: number of i.i.d. training documents.
+        bits: code length C(h) of the model, in bits (>= 0), alpha's grid included.
+        delta: total failure probability, in (0, 1).
+        loss_range: (a, b), e.g. smoothed_loss_range(alpha, vocab_size).
+        sample_share: fraction of delta spent on the sampling step when m < n, in (0, 1).
+        sample_choices: S, the number of losses (alphas) the sampling step covers at once.
+
+    Returns:
+        A LanguageBound (method "document_split_kl"; empirical = a + w sum_j q_j, the sample's
+        mean loss rounded up to the thresholds; tails recorded).
+
+    Example:
+        >>> tails = split_kl_tails([2.9, 3.0, 3.1] * 1000, (0.0, 10.0), 100)
+        >>> round(document_split_kl_bound(tails, 3000, 3000, 100, 0.05, (0.0, 10.0)).bound, 4)
+        3.1958
+
+    Reference:
+        Y.-S. Wu and Y. Seldin, Split-kl and PAC-Bayes-split-kl Inequalities for Ternary Random
+        Variables, NeurIPS 2022 (the split into binary parts); J. Langford, Tutorial on
+        Practical Prediction Theory for Classification, JMLR 6 (2005) (Occam-kl).
+    """
+    a, b = _check_loss_range(loss_range)
+    q = np.asarray(tails, dtype=np.float64)
+    if q.ndim != 1 or q.size < 1 or not np.all(np.isfinite(q)) or q.min() < 0 or q.max() > 1 or np.any(np.diff(q) > 1e-12):
+        raise ValueError("tails must be a non-empty, non-increasing array of fractions in [0, 1]: pass split_kl_tails(losses, loss_range, K)")
+    m, n = _check_m_n(m, n, "m", "n")
+    bits = check_nonnegative(bits, "bits", BITS_HINT)
+    delta = check_delta(delta)
+    choices = _check_choices(sample_choices) if m < n else 1
+    delta_bound, delta_sample = _split(delta, sample_share, m, n)
+    k, width = q.size, (b - a) / q.size
+    upper = q if m == n else _kl_inverse_each(q, math.log(k * choices / delta_sample) / m)
+    risk = _kl_inverse_each(upper, (bits * math.log(2.0) + math.log(k / delta_bound)) / n)
+    empirical = a + width * float(q.sum())
+    sampled = a + width * float(upper.sum())
+    bound = a + width * float(risk.sum())
+    return LanguageBound(
+        bound=bound, empirical=empirical, sampling_term=sampled - empirical, complexity_term=bound - sampled,
+        n=n, m=m, bits=bits, delta=delta, delta_bound=delta_bound, delta_sample=delta_sample,
+        loss_range=(a, b), method="document_split_kl", sample_choices=choices, tails=[float(x) for x in q],
     )
 
 
@@ -626,6 +732,11 @@ def _two_stage_hoeffding(sample_mean, m, n, bits, delta, loss_range, sample_shar
         delta_sample=delta_sample, loss_range=(a, b), method=method, sample_choices=choices,
         n_bits=n_bits,
     )
+
+
+def _kl_inverse_each(q: np.ndarray, c: float) -> np.ndarray:
+    values, inverse = np.unique(q, return_inverse=True)  # many thresholds share a fraction (0 or 1 beyond the data)
+    return np.array([_kl_inverse(float(v), c) for v in values])[inverse]
 
 
 def _check_choices(k) -> int:
