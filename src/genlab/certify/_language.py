@@ -49,7 +49,7 @@ from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
 METHODS = ("sublora", "lora", "subspace")
 TOP_K = (1, 10, 100)
 CODE_FILE = "model.code"
-DOCUMENT_BOUNDS = ("hoeffding", "bernstein")
+DOCUMENT_BOUNDS = ("split-kl", "bernstein", "hoeffding")
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,13 @@ class LMCertifyConfig:
         code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
             of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
             gamma (about 13 bits; certificates written before format 2 read back as 1).
-        document_bound: the document loss statements' form: ``hoeffding`` (range x sqrt(...),
-            from a subsample or all documents) or ``bernstein`` (empirical Bernstein, every
-            document scored; m_documents must be None).
+        document_bound: the document loss statements' form: ``split-kl`` (Occam-kl on the
+            fractions of documents above each of ``splits`` thresholds: tight when the documents'
+            losses fill a small part of their range), ``bernstein`` (empirical Bernstein, every
+            document scored: m_documents must be None) or ``hoeffding`` (range x sqrt(...)).
+            Fixed before the data, like alphas (certificates written before it read back as
+            ``hoeffding``).
+        splits: K, the thresholds of ``split-kl`` (the union over them costs ln K nats).
         train, qat: training of z, then quantization-aware training.
         seed: seeds theta_0's LoRA factors and P (never the subsample: that is drawn from fresh
             randomness after the code file is written, and recorded).
@@ -102,7 +106,8 @@ class LMCertifyConfig:
     projector: str = "fastfood"
     coder: str = "multinomial"
     code_format: int = 2
-    document_bound: str = "hoeffding"
+    document_bound: str = "split-kl"
+    splits: int = 1024
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
     qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
     seed: int = 0
@@ -120,6 +125,8 @@ class LMCertifyConfig:
             raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
         if min(self.m_documents or 1, self.m_tokens, self.m_test) < 1:
             raise ValueError("m_documents (None: all), m_tokens and m_test must be >= 1")
+        if not isinstance(self.splits, int) or self.splits < 1:
+            raise ValueError(f"splits must be an int >= 1 (e.g. 1024), got {self.splits!r}")
         if self.document_bound not in DOCUMENT_BOUNDS:
             raise ValueError(f"document_bound must be one of {', '.join(DOCUMENT_BOUNDS)}, got {self.document_bound!r}")
 
@@ -131,6 +138,7 @@ class LMCertifyConfig:
         data = dict(data)
         data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
         data.setdefault("code_format", 1)  # and those written before format 2, format 1
+        data.setdefault("document_bound", "hoeffding")  # and those written before the forms, Hoeffding
         for key in ("train", "qat"):
             if key in data:
                 data[key] = TrainConfig(**data[key])
@@ -278,8 +286,11 @@ class Scores:
     tok_r: np.ndarray
 
 
-def _document_loss_bound(per_doc: np.ndarray, n_documents: int, bits: float, delta: float, loss_range, sample_share: float, choices: int, form: str):
+def _document_loss_bound(per_doc: np.ndarray, n_documents: int, bits: float, delta: float, loss_range, sample_share: float, choices: int, form: str, splits: int):
     m = len(per_doc)
+    if form == "split-kl":
+        tails = bounds.split_kl_tails(per_doc, loss_range, splits)
+        return bounds.document_split_kl_bound(tails, m, n_documents, bits, delta, loss_range, sample_share, sample_choices=choices)
     if form == "bernstein" and m == n_documents:
         return bounds.document_bernstein_bound(float(per_doc.mean()), float(per_doc.var(ddof=1)), n_documents, bits, delta, loss_range)
     return bounds.subsampled_document_bound(float(per_doc.mean()), m, n_documents, bits, delta, loss_range, sample_share, sample_choices=choices)
@@ -292,7 +303,7 @@ def _best_alpha(make, alphas) -> dict:
     return {**best.to_dict(), "alpha": alpha, "alpha_bounds": {str(a): b.bound for a, b in tried}}
 
 
-def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bits: float, alphas, delta: float, sample_share: float, document_form: str = "hoeffding") -> tuple[dict, dict]:
+def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bits: float, alphas, delta: float, sample_share: float, document_form: str = "hoeffding", splits: int = 1024) -> tuple[dict, dict]:
     """The eight (nine with ``doc_bytes``) statements and the empirical risks they rest on.
 
     Loss statements take the best smoothing weight of ``alphas``: the choice costs
@@ -300,7 +311,8 @@ def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bit
     documents or tokens were scored) holds for every alpha at once (sample_choices = |alphas|).
     Token-level statements also pay for the random N (genlab.bounds.token_level_bound). With
     ``document_form`` ``bernstein`` and every document scored, the document loss statements are
-    empirical Bernstein (genlab.bounds.document_bernstein_bound). The ninth statement bounds the
+    empirical Bernstein (genlab.bounds.document_bernstein_bound); with ``split-kl``, Occam-kl on
+    ``splits`` binary tails (genlab.bounds.document_split_kl_bound). The ninth statement bounds the
     document-level bits per byte: a document's total smoothed bits over its bytes lies in
     [0, log2(|V| / alpha)], since no token is shorter than a byte."""
     coded = bits + _alpha_bits(alphas)
@@ -311,7 +323,7 @@ def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bit
     out = {
         "document/loss": _best_alpha(lambda a: _document_loss_bound(
             _per_document_means(bounds.smoothed_log2_loss(doc_p, a, vocab), starts, lengths), n_documents, coded, delta,
-            bounds.smoothed_loss_range(a, vocab), sample_share, k, document_form), alphas),
+            bounds.smoothed_loss_range(a, vocab), sample_share, k, document_form, splits), alphas),
         "token/loss": _best_alpha(lambda a: bounds.token_level_bound(
             float(bounds.smoothed_log2_loss(tok_p, a, vocab).mean()), n_tokens, coded, delta, bounds.smoothed_loss_range(a, vocab),
             m_tokens=len(tok_p), sample_share=sample_share, sample_choices=k), alphas),
@@ -319,7 +331,7 @@ def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bit
     if scores.doc_bytes is not None:
         out["document/loss_per_byte"] = _best_alpha(lambda a: _document_loss_bound(
             np.add.reduceat(bounds.smoothed_log2_loss(doc_p, a, vocab), starts) / scores.doc_bytes, n_documents, coded, delta,
-            (0.0, bounds.smoothed_loss_range(a, vocab)[1]), sample_share, k, document_form), alphas)
+            (0.0, bounds.smoothed_loss_range(a, vocab)[1]), sample_share, k, document_form, splits), alphas)
     empirical = {
         "document/loss_unsmoothed": float(_per_document_means(-np.log2(np.maximum(doc_p, 1e-30)), starts, lengths).mean()),
         "token/loss_unsmoothed": float((-np.log2(np.maximum(tok_p, 1e-30))).mean()),
@@ -441,7 +453,7 @@ def certify_language_model(
     model_scores = _score_sample(lambda seqs: score_documents(decoded, seqs, bos, config.context, device=config.device, progress=progress, tag="score train sample"),
                                  sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
     args = (n_documents, n_tokens, vocab)
-    cert, empirical = _statements(model_scores, *args, bits_total, config.alphas, delta_each, config.sample_share, config.document_bound)
+    cert, empirical = _statements(model_scores, *args, bits_total, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
 
     test, test_seqs, test_bytes = {}, [], []
     if test_docs:
@@ -453,10 +465,10 @@ def certify_language_model(
 
     baselines = {}
     for name, level, orders in BASELINES:
-        table = fit_ngram(sequences, vocab, bos, config.alphas, level, bernstein=config.document_bound == "bernstein", orders=orders, extra_bits=tokenizer_bits)
+        table = fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tokenizer_bits)
         base_scores = _score_sample(table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
         base_bits = table.bits + tokenizer_bits
-        b_cert, b_empirical = _statements(base_scores, *args, base_bits, config.alphas, delta_each, config.sample_share, config.document_bound)
+        b_cert, b_empirical = _statements(base_scores, *args, base_bits, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
         if test_docs:
             b_empirical["test"] = _empirical_risks(table.score(test_seqs), test_bytes)
         baselines[name] = {**table.to_dict(), "bits_total": base_bits, "bits": {"table": table.bits, "tokenizer": tokenizer_bits, "alpha_choice": _alpha_bits(config.alphas)},
@@ -491,7 +503,7 @@ def certify_language_model(
         config=config.to_dict(),
         run_id=None if run is None else run.id,
         sample={"seed": subsample_seed, "m_documents": int(len(doc_sample)), "m_tokens": int(len(tok_docs)), "statements": statements, "sample_share": config.sample_share,
-                "alphas": list(config.alphas), "document_bound": config.document_bound},
+                "alphas": list(config.alphas), "document_bound": config.document_bound, "splits": config.splits},
         baselines=baselines,
         base_sha256=parameters_sha256(base),
     )
@@ -573,7 +585,7 @@ def lm_recipe(bound: str = "document", pretrained: str | None = None) -> tuple[s
                                            train=TrainConfig(epochs=0.0043, lr=0.005, batch_size=8, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.0013, lr=0.002, batch_size=8))
     if bound == "document":
-        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=20_000, document_bound="bernstein",
+        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=20_000, document_bound="split-kl",
                                            train=TrainConfig(epochs=0.25, lr=0.1, batch_size=32, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.02, lr=0.01, batch_size=32))
     return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9,

@@ -18,9 +18,9 @@ MULTINOMIAL_LIMIT indices, the categorical one beyond), its word count in code f
 whole byte.
 
 Which grid point is coded is chosen on the training data (any rule may, since the grid point is
-paid for in the code): the smallest of a proxy of the bound, min over alpha of the training
-set's mean smoothed loss per token plus range x sqrt(bits ln 2 / (2 n_units)), with n_units the
-number of documents (``level="document"``) or tokens (``level="token"``).
+paid for in the code): the smallest of a proxy of the bound, min over alpha of the statement of
+``level`` (the document statement's form on a fixed set of training documents; at the token level
+the mean smoothed training loss plus range x sqrt(bits ln 2 / (2 N))).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genlab.bounds import elias_gamma_decode, elias_gamma_encode, smoothed_loss_range
+from genlab.bounds import document_bernstein_bound, document_split_kl_bound, elias_gamma_decode, elias_gamma_encode, smoothed_loss_range, split_kl_tails
 from genlab.compress import range_decode, range_encode
 
 STEPS = (0.25, 0.5, 1.0)
@@ -191,39 +191,45 @@ def _conditional_log2(contexts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.log2(counts / np.bincount(inverse, weights=counts)[inverse])
 
 
-def _proxy(counts: np.ndarray, levels: np.ndarray, step: float, bits: float, n_units: int, alphas, vocab: int, probe=None) -> float:
-    """min over alpha of (mean smoothed training loss per token) + the complexity term: Hoeffding,
-    range x sqrt(bits ln 2 / (2 n)); or, with ``probe`` = (rows, targets, starts, lengths) of a
-    fixed set of documents, empirical Bernstein with their per-document losses' variance."""
+def _proxy(counts: np.ndarray, levels: np.ndarray, step: float, bits: float, n_units: int, alphas, vocab: int, probe=None, form: str = "hoeffding", splits: int = 1024) -> float:
+    """min over alpha of a proxy of the bound. Token level (``probe`` None): the mean smoothed
+    training loss per token (from the counts) + range x sqrt(bits ln 2 / (2 n)). Document level:
+    the per-document losses of ``probe`` = (rows, targets, starts, lengths), a fixed set of
+    documents, put in the document statement's ``form`` as if they were all n documents."""
     table = NgramBaseline("", vocab, 0, 1, step, [], levels, b"").probabilities()
     mask = counts > 0
     c, q = counts[mask], table[mask]
     best = math.inf
     for alpha in alphas:
-        a, b = smoothed_loss_range(alpha, vocab)
-        loss = float((c * -np.log2((1 - alpha) * q + alpha / vocab)).sum() / c.sum())
-        big_l = bits * math.log(2) + math.log(40.0)
+        lo_hi = smoothed_loss_range(alpha, vocab)
         if probe is None:
-            term = (b - a) * math.sqrt(big_l / (2 * n_units))
+            loss = float((c * -np.log2((1 - alpha) * q + alpha / vocab)).sum() / c.sum())
+            best = min(best, loss + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(40.0)) / (2 * n_units)))
+            continue
+        rows, y, starts, lengths = probe
+        per_doc = np.clip(np.add.reduceat(-np.log2((1 - alpha) * table[rows, y] + alpha / vocab), starts) / lengths, *lo_hi)
+        if form == "split-kl":
+            bound = document_split_kl_bound(split_kl_tails(per_doc, lo_hi, splits), n_units, n_units, bits, 0.005, lo_hi).bound
+        elif form == "bernstein":
+            bound = document_bernstein_bound(float(per_doc.mean()), float(per_doc.var(ddof=1)), n_units, bits, 0.005, lo_hi).bound
         else:
-            rows, y, starts, lengths = probe
-            per_doc = np.add.reduceat(-np.log2((1 - alpha) * table[rows, y] + alpha / vocab), starts) / lengths
-            term = math.sqrt(2 * per_doc.var(ddof=1) * big_l / n_units) + 7 * (b - a) * big_l / (3 * (n_units - 1))
-        best = min(best, loss + term)
+            bound = float(per_doc.mean()) + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(200.0)) / (2 * n_units))
+        best = min(best, bound)
     return best
 
 
 PROBE_DOCUMENTS = 20_000
 
 
-def fit_ngram(sequences: list[np.ndarray], vocab: int, bos: int, alphas, level: str, *, bernstein: bool = False, orders=(1, 2, 3), extra_bits: int = 0) -> NgramBaseline:
+def fit_ngram(sequences: list[np.ndarray], vocab: int, bos: int, alphas, level: str, *, document_bound: str = "hoeffding", splits: int = 1024,
+              orders=(1, 2, 3), extra_bits: int = 0) -> NgramBaseline:
     """The coded n-gram baseline of ``orders`` that minimises the bound proxy for ``level``
-    (``document`` or ``token``) on the training sequences; ``bernstein``: the document statement
-    is the empirical Bernstein one, whose variance the proxy estimates on the first
-    PROBE_DOCUMENTS documents. ``extra_bits`` (e.g. a trained tokenizer's) enter the proxy as
-    they enter the bound."""
+    (``document`` or ``token``) on the training sequences: at the document level, the document
+    statement's form (``document_bound``, ``splits``) computed from the first PROBE_DOCUMENTS
+    documents. ``extra_bits`` (e.g. a trained tokenizer's) enter the proxy as they enter the
+    bound."""
     history = _history(sequences, bos)
-    probe_docs = min(len(sequences), PROBE_DOCUMENTS) if bernstein and level == "document" else 0
+    probe_docs = min(len(sequences), PROBE_DOCUMENTS) if level == "document" else 0
     probe_lengths = np.array([len(s) for s in sequences[:probe_docs]])
     probe_tokens = int(probe_lengths.sum())
     probe_starts = np.concatenate(([0], np.cumsum(probe_lengths)[:-1])) if probe_docs else None
@@ -244,7 +250,7 @@ def fit_ngram(sequences: list[np.ndarray], vocab: int, bos: int, alphas, level: 
                 levels = _quantize(counts, step)
                 bits = width + _context_bits(contexts, order, vocab) + _table_bits(levels, _deepest(step) + 2) + extra_bits
                 probe = (rows[:probe_tokens], history[0][:probe_tokens], probe_starts, probe_lengths) if probe_docs else None
-                score = _proxy(counts, levels, step, bits, n_units, alphas, vocab, probe)
+                score = _proxy(counts, levels, step, bits, n_units, alphas, vocab, probe, document_bound, splits)
                 if best is None or score < best[0]:
                     best = (score, points.index((order, k, step)), contexts, levels)
     _, choice, contexts, levels = best

@@ -44,6 +44,8 @@ def recompute_statement(s: dict) -> float:
     common = dict(bits=s["bits"], delta=s["delta"])
     if s["method"] == "document_bernstein":
         return bounds.document_bernstein_bound(s["empirical"], s["variance"], s["n"], loss_range=tuple(s["loss_range"]), **common).bound
+    if s["method"] == "document_split_kl":
+        return bounds.document_split_kl_bound(s["tails"], s["m"], s["n"], loss_range=tuple(s["loss_range"]), sample_share=_share(s), sample_choices=s.get("sample_choices", 1), **common).bound
     if s["method"] == "document_hoeffding":
         return bounds.subsampled_document_bound(s["empirical"], s["m"], s["n"], loss_range=tuple(s["loss_range"]), sample_share=_share(s), sample_choices=s.get("sample_choices", 1), **common).bound
     if s["method"] == "document_kl":
@@ -132,7 +134,7 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     scores = _score_sample(lambda seqs: score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score"),
                            sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
     args = (n_documents, n_tokens, vocab)
-    cert, _ = _statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound)
+    cert, _ = _statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
     _compare("model", cert, result["bounds"], check)
 
     baselines = {}
@@ -140,7 +142,7 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
         stored = result["baselines"].get(name)
         if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
             continue
-        table = fit_ngram(sequences, vocab, tokenizer.bos_id, config.alphas, level, bernstein=config.document_bound == "bernstein", orders=orders, extra_bits=tok_bits)
+        table = fit_ngram(sequences, vocab, tokenizer.bos_id, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tok_bits)
         sha = hashlib.sha256(table.payload).hexdigest()
         code_path = folder / f"baseline-{name}.code"
         same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
@@ -149,7 +151,7 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
         decoded_table = decode_ngram(table.payload, vocab, tokenizer.bos_id, level)
         check(f"baseline {name}: decode", np.array_equal(decoded_table.levels, table.levels), f"order {decoded_table.order}, {len(decoded_table.contexts)} contexts, step {decoded_table.step}")
         b_scores = _score_sample(decoded_table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-        b_cert, _ = _statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound)
+        b_cert, _ = _statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
         _compare(f"baseline {name}", b_cert, stored["bounds"], check)
         baselines[name] = {"bounds": b_cert}
     if len(baselines) == len(BASELINES):
