@@ -13,14 +13,22 @@ hypothesis too and pays its own code (genlab.data.BPETokenizer.description_bits)
 Eight statements (nine with a multi-byte tokenizer) are certified for the model, each at
 delta / 8 (delta / 9) so that all hold together with probability >= 1 - delta:
 - document level (documents are the i.i.d. units; a document's loss is its mean per-token loss):
-  smoothed bits per token (per byte for byte tokens; with BPE also bits per byte), and
-  top-1 / top-10 / top-100 error;
-- token level (Azuma on the martingale of per-token losses; the bounded quantity is the mean over
-  the training positions of the expected next-token loss given the actual preceding context,
-  see genlab.bounds.token_level_bound for the statement and its assumptions): the same four.
-Empirical risks come from uniform subsamples (m documents, m tokens), paid with a share of each
-statement's delta (Hoeffding for sampling without replacement). A unigram model of the training
-tokens, coded in 12 bits per vocabulary entry, is certified under the same bounds beside it.
+  smoothed bits per token (per byte for byte tokens; with BPE also bits per byte), in the form
+  the config names (split-kl, empirical Bernstein or Hoeffding), and top-1 / top-10 / top-100
+  error (kl);
+- token level (Azuma on the martingale of per-token losses, N paid in Elias gamma; the bounded
+  quantity is the mean over the training positions of the expected next-token loss given the
+  preceding tokens and the document boundaries, see genlab.bounds.token_level_bound): the same
+  four.
+Empirical risks come from uniform subsamples (m documents, or all of them; m token positions)
+paid with a share of each statement's delta; a loss statement's sampling step holds for every
+alpha of the grid at once, since alpha is picked on the same sample. The subsample is drawn from
+fresh randomness after the code file is written (never from config.seed, which built theta_0
+and P) and recorded, so that genlab verify replays it.
+
+Baselines (genlab.certify._ngram): a unigram and two n-gram tables, each coded near its
+empirical entropy and bounded under the same statements, subsample and delta split as the model
+(a trained tokenizer's bits included); the result reads each statement against the best of them.
 """
 
 from __future__ import annotations
