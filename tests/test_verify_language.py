@@ -105,3 +105,16 @@ def test_every_stored_statement_recomputes_from_its_fields(byte_certificate):
     _, _, _, result = byte_certificate
     for key, statement in result.bounds.items():
         assert recompute_statement(statement) == pytest.approx(statement["bound"], rel=1e-12), key
+
+
+def test_a_certificate_from_before_the_recorded_subsample_is_refused_plainly(byte_certificate, tmp_path):
+    import shutil
+
+    folder, pristine, docs, _ = byte_certificate
+    old = tmp_path / "old"
+    shutil.copytree(folder, old)
+    result = json.loads((old / "result.json").read_text())
+    del result["sample"]
+    (old / "result.json").write_text(json.dumps(result))
+    report = _verify(old, pristine, docs, ByteTokenizer())
+    assert not report.ok and "certify again" in report.checks[-1].detail
