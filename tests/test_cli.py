@@ -186,6 +186,7 @@ def test_certify_lm_on_a_few_bible_verses(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--corpus", "shakespeare"], "available"),
     (["--bound", "magic"], "bound must be one of document, token-level"),
+    (["--document-bound", "chernoff"], "document_bound must be one of split-kl, bernstein, hoeffding"),
     (["--method", "full"], "method must be one of"),
     (["--model", "gpt-huge"], "unknown model size"),
     (["--tokenizer", "bpe"], "vocab_size"),

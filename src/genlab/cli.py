@@ -156,7 +156,8 @@ def certify_lm(
     epochs: Optional[float] = typer.Option(None, help="passes over the training tokens (fractions allowed)"),
     lr: Optional[float] = typer.Option(None, help="learning rate (Adam)"),
     delta: float = typer.Option(0.05, help="all reported bounds hold together with probability >= 1 - delta"),
-    seed: int = typer.Option(0, help="seeds the initialisation, the projection and the subsamples"),
+    document_bound: Optional[str] = typer.Option(None, help="form of the document loss statements: split-kl, bernstein (scores every document) or hoeffding [default: the recipe's]"),
+    seed: int = typer.Option(0, help="seeds the initialisation and the projection (the subsample comes from fresh randomness, recorded)"),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     max_documents: Optional[int] = typer.Option(None, help="use only the first N training documents (quick trials; the bound gets looser)"),
     pretrained: Optional[str] = typer.Option(None, help="fine-tune a pretrained model instead (smollm2-135m; its weights are the prior: valid only if the corpus was not in its pretraining data)"),
@@ -182,6 +183,8 @@ def certify_lm(
             lora_rank=rank or base.lora_rank,
             levels=levels or base.levels,
             delta=delta,
+            document_bound=document_bound or base.document_bound,
+            m_documents=None if document_bound == "bernstein" else base.m_documents,
             seed=seed,
             device=device,
             train=replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr or base.train.lr, seed=seed),
@@ -210,7 +213,7 @@ def certify_lm(
     for level in ("document", "token"):
         if result.bounds[f"{level}/loss"]["bound"] >= result.baseline["bounds"][f"{level}/loss"]["bound"]:
             console.print(f"  [bold yellow]the {level}-level loss bound does NOT beat the best coded baseline ({result.baseline['bounds'][f'{level}/loss']['name']})[/]")
-    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'}; check it: genlab verify {run.folder})")
 
 
 @app.command()
