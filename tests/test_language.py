@@ -207,6 +207,8 @@ def test_certify_language_model_end_to_end():
     assert result.sample["m_documents"] == 60 and result.sample["m_tokens"] == 300 and result.sample["alphas"] == list(TINY.alphas)
     assert result.bounds["document/loss"]["sample_choices"] == len(TINY.alphas) == result.bounds["token/loss"]["sample_choices"]
     assert result.bounds["token/loss"]["n_bits"] == 2 * int(math.log2(result.n_tokens)) + 1
+    forms = result.bounds["document/loss"]["forms"]  # the same losses in the other forms, for comparison
+    assert set(forms) == {"split-kl", "hoeffding"} and forms["split-kl"] == result.bounds["document/loss"]["bound"]
     assert 0 < result.test["bits_per_byte"] < 9 and result.test["m"] == 20
 
 

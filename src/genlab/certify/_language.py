@@ -304,6 +304,13 @@ def _document_loss_bound(per_doc: np.ndarray, n_documents: int, bits: float, del
     return bounds.subsampled_document_bound(float(per_doc.mean()), m, n_documents, bits, delta, loss_range, sample_share, sample_choices=choices)
 
 
+def _forms(per_doc: np.ndarray, n_documents: int, bits: float, delta: float, loss_range, sample_share: float, choices: int, splits: int) -> dict:
+    """The document loss bound at the chosen alpha in every form (Bernstein only when every
+    document was scored): a like-for-like measure of what each form buys, not a certificate."""
+    forms = ("split-kl", "hoeffding") + (("bernstein",) if len(per_doc) == n_documents else ())
+    return {form: _document_loss_bound(per_doc, n_documents, bits, delta, loss_range, sample_share, choices, form, splits).bound for form in forms}
+
+
 def _best_alpha(make, alphas) -> dict:
     """The smallest of the bounds made for each alpha, with alpha and every alpha's bound."""
     tried = [(alpha, make(alpha)) for alpha in alphas]
@@ -336,6 +343,8 @@ def _statements(scores: Scores, n_documents: int, n_tokens: int, vocab: int, bit
             float(bounds.smoothed_log2_loss(tok_p, a, vocab).mean()), n_tokens, coded, delta, bounds.smoothed_loss_range(a, vocab),
             m_tokens=len(tok_p), sample_share=sample_share, sample_choices=k), alphas),
     }
+    out["document/loss"]["forms"] = _forms(_per_document_means(bounds.smoothed_log2_loss(doc_p, out["document/loss"]["alpha"], vocab), starts, lengths),
+                                           n_documents, coded, delta, bounds.smoothed_loss_range(out["document/loss"]["alpha"], vocab), sample_share, k, splits)
     if scores.doc_bytes is not None:
         out["document/loss_per_byte"] = _best_alpha(lambda a: _document_loss_bound(
             np.add.reduceat(bounds.smoothed_log2_loss(doc_p, a, vocab), starts) / scores.doc_bytes, n_documents, coded, delta,

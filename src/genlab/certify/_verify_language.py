@@ -171,7 +171,8 @@ def _compare(who: str, recomputed: dict, stored: dict, check) -> None:
         exact = math.isclose(from_fields, s["bound"], rel_tol=1e-9, abs_tol=1e-12)
         same_inputs = all(s[f] == r[f] for f in ("n", "m", "method", "sample_choices", "n_bits")) and s.get("alpha") == r.get("alpha") \
             and math.isclose(s["bits"], r["bits"]) and math.isclose(s["delta"], r["delta"]) and np.allclose(s["loss_range"], r["loss_range"])
-        rescored = abs(r["empirical"] - s["empirical"]) <= TOLERANCE and abs(r["bound"] - s["bound"]) <= TOLERANCE
+        rescored = abs(r["empirical"] - s["empirical"]) <= TOLERANCE and abs(r["bound"] - s["bound"]) <= TOLERANCE \
+            and all(abs(r.get("forms", {}).get(f, v) - v) <= TOLERANCE for f, v in s.get("forms", {}).items())
         check(f"{who}: {key}", exact and same_inputs and rescored,
               f"bound {s['bound']:.6f} from its fields {from_fields:.6f}; re-scored empirical {r['empirical']:.6f} (recorded {s['empirical']:.6f}), bound {r['bound']:.6f}")
 
