@@ -215,3 +215,14 @@ def test_certificates_of_the_older_categorical_coder_still_verify(tmp_path):
     assert bad.exit_code == 2 and "coder must be one of" in bad.output
     bad = runner.invoke(app, ["certify", "--dataset", "digits", "--code-format", "3", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "code_format must be one of" in bad.output
+
+
+def test_a_bpe_certify_lm_run_verifies_from_its_folder(tmp_path):
+    # The tokenizer is rebuilt from its paid bits (tokenizer.code), not from the data.
+    made = runner.invoke(app, ["certify-lm", "--corpus", "bible", "--max-documents", "300", "--dim", "100", "--tokenizer", "bpe", "--vocab", "300",
+                               "--quiet", "--out", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert (folder / "tokenizer.code").is_file()
+    checked = runner.invoke(app, ["verify", str(folder)])
+    assert checked.exit_code == 0 and "tokenizer decoded from its paid bits" in " ".join(checked.output.split()), checked.output

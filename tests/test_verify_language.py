@@ -118,3 +118,17 @@ def test_a_certificate_from_before_the_recorded_subsample_is_refused_plainly(byt
     (old / "result.json").write_text(json.dumps(result))
     report = _verify(old, pristine, docs, ByteTokenizer())
     assert not report.ok and "certify again" in report.checks[-1].detail
+
+
+def test_bpe_merges_round_trip_through_their_paid_bits():
+    from genlab.data import BPETokenizer
+
+    docs = _docs(300, seed=3) + ["über café naïve"] * 20
+    tok = make_tokenizer("bpe", docs, vocab_size=320)
+    code = tok.merge_code()
+    assert len(code) == tok.description_bits()
+    back = BPETokenizer.from_merge_code(code + "0000")  # padding to a byte is ignored
+    assert back.merges == tok.merges and back.vocab_size == tok.vocab_size and back.bos_id == tok.bos_id
+    assert back.encode_batch(docs) == tok.encode_batch(docs)
+    with pytest.raises(ValueError, match="truncated"):
+        BPETokenizer.from_merge_code(code[: len(code) // 2])

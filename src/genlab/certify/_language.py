@@ -57,6 +57,7 @@ from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
 METHODS = ("sublora", "lora", "subspace")
 TOP_K = (1, 10, 100)
 CODE_FILE = "model.code"
+TOKENIZER_CODE_FILE = "tokenizer.code"
 DOCUMENT_BOUNDS = ("split-kl", "bernstein", "hoeffding")
 
 
@@ -455,6 +456,10 @@ def certify_language_model(
     if run is not None:
         run.save_bytes(CODE_FILE, payload)
         run.save_bytes("tokenizer.json", tokenizer.to_str().encode())
+        if tokenizer_bits:  # a trained tokenizer's paid bits, from which verify rebuilds it
+            code = tokenizer.merge_code()
+            code += "0" * ((-len(code)) % 8)
+            run.save_bytes(TOKENIZER_CODE_FILE, int(code, 2).to_bytes(len(code) // 8, "big"))
 
     per_byte = tokenizer.kind != "bytes"  # byte tokens: bits per token are bits per byte already
     doc_bytes = np.array([len(d.encode("utf-8")) for d in docs]) if per_byte else None

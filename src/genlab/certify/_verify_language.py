@@ -22,6 +22,7 @@ from genlab.certify._builtin import Check, VerifyReport
 from genlab.certify._language import (
     BASELINES,
     CODE_FILE,
+    TOKENIZER_CODE_FILE,
     LMCertifyConfig,
     _best_baselines,
     _build,
@@ -34,6 +35,8 @@ from genlab.certify._language import (
     score_documents,
 )
 from genlab.certify._ngram import decode_ngram, fit_ngram
+from genlab.data import BPETokenizer
+from genlab.data._tokenize import _pairs
 from genlab.models import CausalLM
 
 TOLERANCE = 1e-4  # bits (or error rate): re-scoring on another machine or thread count moves float32 sums a little
@@ -90,15 +93,33 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     check("alpha bits", result["bits"]["alpha_choice"] == alpha_bits, f"ceil(log2 {len(config.alphas)}) = {alpha_bits}")
 
     # Public base, tokenizer and data.
+    decoded_tok = None
+    if result["bits"]["tokenizer"]:
+        path = folder / TOKENIZER_CODE_FILE
+        if not check("tokenizer code present", path.is_file(), f"{TOKENIZER_CODE_FILE} holds the trained tokenizer's paid bits"):
+            return VerifyReport(str(folder), checks)
+        code = "".join(format(b, "08b") for b in path.read_bytes())
+        try:
+            decoded_tok = BPETokenizer.from_merge_code(code)
+        except ValueError as e:
+            check("tokenizer decoded from its paid bits", False, str(e))
+            return VerifyReport(str(folder), checks)
+        paid = decoded_tok.merge_code()
+        check("tokenizer decoded from its paid bits", code.startswith(paid) and set(code[len(paid):]) <= {"0"} and len(code) - len(paid) < 8,
+              f"{len(decoded_tok.merges)} merges in {len(paid)} bits")
     if model is None:
         if run_config.get("kind") != "certify-lm":
             raise ValueError(f"{folder} was certified through the Python API; verify it from Python: "
                              "genlab.verify(folder, model=<the base model>, train_documents=<documents>, tokenizer=<tokenizer>)")
-        model, tokenizer, train_documents = _builtin_inputs(run_config, config)
+        model, tokenizer, train_documents = _builtin_inputs(run_config, config, decoded_tok)
     elif train_documents is None or tokenizer is None:
         raise ValueError("verifying a custom language model needs its train_documents and tokenizer")
+    if decoded_tok is not None:
+        check("tokenizer = the decoded one", _pairs(tokenizer.merges) == _pairs(decoded_tok.merges), "the merges used are those the paid bits decode to")
     tok_bits = tokenizer.description_bits()
-    check("tokenizer", tok_bits == result["bits"]["tokenizer"] and tokenizer.to_str() == (folder / "tokenizer.json").read_text(),
+    saved = (folder / "tokenizer.json").read_text()
+    same = tokenizer.to_str() == saved or (tokenizer.kind == "bpe" and _pairs(BPETokenizer.from_str(saved).merges) == _pairs(tokenizer.merges))
+    check("tokenizer", tok_bits == result["bits"]["tokenizer"] and same,
           f"{tokenizer.kind}, {tokenizer.vocab_size} tokens, {tok_bits} bits (result says {result['bits']['tokenizer']}); tokenizer.json matches")
     docs = [d.decode("utf-8") if isinstance(d, bytes) else d for d in train_documents]
     sequences = _sequences(tokenizer, docs)
@@ -177,9 +198,10 @@ def _compare(who: str, recomputed: dict, stored: dict, check) -> None:
               f"bound {s['bound']:.6f} from its fields {from_fields:.6f}; re-scored empirical {r['empirical']:.6f} (recorded {s['empirical']:.6f}), bound {r['bound']:.6f}")
 
 
-def _builtin_inputs(run_config: dict, config: LMCertifyConfig):
-    """The base model, tokenizer and training documents of a built-in certify-lm run."""
-    from genlab.data import load_corpus, load_tokenizer
+def _builtin_inputs(run_config: dict, config: LMCertifyConfig, decoded_tok):
+    """The base model, tokenizer and training documents of a built-in certify-lm run (a trained
+    tokenizer is the one decoded from the folder's paid bits)."""
+    from genlab.data import ByteTokenizer, load_corpus
     from genlab.models import GPTConfig, build_gpt, load_pretrained
 
     data = load_corpus(run_config["corpus"])
@@ -187,12 +209,7 @@ def _builtin_inputs(run_config: dict, config: LMCertifyConfig):
     if run_config.get("pretrained"):
         model, tok = load_pretrained(run_config["pretrained"])
         return model, tok, docs
-    folder_tok = None
-    if run_config.get("tokenizer") == "bpe":
-        from genlab.data import make_tokenizer
-
-        folder_tok = make_tokenizer("bpe", docs, run_config["vocab"])  # retrained from the data: it must match the paid merges
-    tok = folder_tok or load_tokenizer('{"kind": "bytes"}')
+    tok = decoded_tok or ByteTokenizer()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = build_gpt(GPTConfig(run_config["size"], vocab_size=tok.vocab_size, context=config.context))

@@ -96,6 +96,50 @@ class BPETokenizer:
     def to_str(self) -> str:
         return self._tok.to_str()
 
+    def merge_code(self) -> str:
+        """The merges as the bit string :meth:`description_bits` counts: Elias gamma of
+        (merges + 1), then each merge's two token ids in ceil(log2(257 + k)) bits each."""
+        from genlab.bounds import elias_gamma_encode
+
+        vocab = json.loads(self._tok.to_str())["model"]["vocab"]
+        bits = [elias_gamma_encode(len(self.merges) + 1)]
+        for k, (left, right) in enumerate(_pairs(self.merges)):
+            width = math.ceil(math.log2(257 + k))
+            bits.append(format(vocab[left], f"0{width}b") + format(vocab[right], f"0{width}b"))
+        return "".join(bits)
+
+    @classmethod
+    def from_merge_code(cls, bits: str) -> "BPETokenizer":
+        """Inverse of :meth:`merge_code`: the tokenizer rebuilt from its paid bits alone (the
+        256 byte symbols in the byte-level alphabet's sorted order and ``<|doc|>`` are public)."""
+        from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+        from genlab.bounds import elias_gamma_decode
+
+        count, pos = elias_gamma_decode(bits)
+        names = [DOC_TOKEN] + sorted(pre_tokenizers.ByteLevel.alphabet())
+        merges = []
+        for k in range(count - 1):
+            width = math.ceil(math.log2(257 + k))
+            if pos + 2 * width > len(bits):
+                raise ValueError("tokenizer code is truncated")
+            left, right = int(bits[pos : pos + width], 2), int(bits[pos + width : pos + 2 * width], 2)
+            pos += 2 * width
+            if max(left, right) >= len(names) or DOC_TOKEN in (names[left], names[right]):
+                raise ValueError(f"tokenizer code names token {max(left, right)} in merge {k}, which does not exist yet")
+            merges.append((names[left], names[right]))
+            names.append(names[left] + names[right])
+        tok = Tokenizer(models.BPE({name: i for i, name in enumerate(names)}, merges))
+        tok.add_special_tokens([DOC_TOKEN])
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        return cls(tok)
+
+
+def _pairs(merges: list) -> list[tuple[str, str]]:
+    """Merges as (left, right) pairs (tokenizers writes them as pairs or as "left right")."""
+    return [tuple(m) if isinstance(m, (list, tuple)) else tuple(m.split(" ", 1)) for m in merges]
+
 
 class HFTokenizer:
     """A pretrained model's own Hugging Face tokenizer (e.g. from ``genlab.models.load_pretrained``).
