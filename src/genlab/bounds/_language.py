@@ -344,7 +344,8 @@ def split_kl_tails(losses, loss_range: tuple[float, float], splits: int) -> np.n
     a, b = _check_loss_range(loss_range)
     k = check_positive_int(splits, "splits", "splits is the number K of thresholds: pass an int >= 1")
     x = np.sort(np.asarray(losses, dtype=np.float64))
-    if x.size == 0 or not np.all(np.isfinite(x)) or x[0] < a or x[-1] > b:
+    slack = 1e-9 * (b - a)  # a loss computed at an end of the range may round a hair beyond it
+    if x.size == 0 or not np.all(np.isfinite(x)) or x[0] < a - slack or x[-1] > b + slack:
         raise ValueError(f"losses must be a non-empty array of finite values in {(a, b)!r}")
     thresholds = a + (b - a) * np.arange(k) / k
     return 1.0 - np.searchsorted(x, thresholds, side="right") / x.size
