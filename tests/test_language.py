@@ -227,6 +227,9 @@ def test_the_subsample_comes_from_fresh_randomness_not_the_seed(monkeypatch):
     lengths = np.array([len(d.encode()) for d in docs[:180]])
     doc_sample, tok_docs, _ = _language.draw_subsample(11, lengths, 50, 100)
     assert len(np.unique(doc_sample)) == 50 and len(tok_docs) == 100
+    every_doc, every_tok, offsets = _language.draw_subsample(11, lengths, None, None)  # no sampling: every position, in order
+    assert every_doc.tolist() == list(range(180)) and len(every_tok) == lengths.sum()
+    assert offsets[: lengths[0] + 1].tolist() == list(range(lengths[0])) + [0]
 
 
 def test_a_llama_style_hugging_face_model_is_certified_like_smollm2():
@@ -319,3 +322,17 @@ def test_statements_monte_carlo_with_the_alpha_grid_and_subsampling(form, m_docs
     assert below / trials > 0.3
     assert failures_small["document/top1"] / trials > 0.02
     assert out["document/loss"]["method"] == f"document_{form.replace('-', '_')}"
+
+
+def test_sampled_scores_are_gathered_from_the_right_documents_and_offsets():
+    from genlab.certify._language import _score_sample, draw_subsample
+
+    rng = np.random.default_rng(1)
+    sequences = [rng.integers(0, 50, size=rng.integers(1, 9)).astype(np.int32) for _ in range(40)]
+    lengths = np.array([len(s) for s in sequences])
+    fake = lambda seqs: [(s.astype(np.float32) / 100 + 0.001, s.astype(np.int32) + 1) for s in seqs]  # noqa: E731
+    doc_sample, tok_docs, tok_offsets = draw_subsample(5, lengths, 12, 30)
+    scores = _score_sample(fake, sequences, doc_sample, tok_docs, tok_offsets, None)
+    assert np.allclose(scores.doc_p, np.concatenate([sequences[i] for i in doc_sample]) / 100 + 0.001)
+    assert scores.tok_r.tolist() == [int(sequences[d][o]) + 1 for d, o in zip(tok_docs, tok_offsets)]
+    assert scores.doc_lengths.tolist() == lengths[doc_sample].tolist()

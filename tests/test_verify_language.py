@@ -93,10 +93,11 @@ def test_an_edited_result_field_is_caught(byte_certificate, tmp_path, edit):
 def test_a_tiny_bpe_certificate_verifies(tmp_path):
     docs = _docs(300)
     tok = make_tokenizer("bpe", docs[:270], vocab_size=300)
-    bernstein = LMCertifyConfig(**{**TINY.to_dict(), "train": TINY.train, "qat": TINY.qat, "document_bound": "bernstein", "m_documents": None})
+    bernstein = LMCertifyConfig(**{**TINY.to_dict(), "train": TINY.train, "qat": TINY.qat, "document_bound": "bernstein", "m_documents": None, "m_tokens": None})
     folder, pristine, train_docs, result = _certify(tmp_path, tok, bernstein)
     assert "document/loss_per_byte" in result.bounds
     assert result.bounds["document/loss"]["method"] == result.bounds["document/loss_per_byte"]["method"] == "document_bernstein"
+    assert result.bounds["token/loss"]["m"] == result.n_tokens and result.bounds["token/loss"]["sampling_term"] == 0.0
     report = _verify(folder, pristine, train_docs, tok)
     assert report.ok, [c for c in report.checks if not c.ok]
 

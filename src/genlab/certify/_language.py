@@ -79,7 +79,8 @@ class LMCertifyConfig:
             is scored in consecutive chunks, each starting afresh: part of the hypothesis).
         m_documents: training documents sampled for the document-level empirical risk (None:
             every document, no sampling step).
-        m_tokens: training token positions sampled for the token-level empirical risk.
+        m_tokens: training token positions sampled for the token-level empirical risk (None:
+            every token, no sampling step).
         m_test: test documents scored for the reported test loss (not part of any bound).
         projector: structure of P (``fastfood`` or ``kronecker``).
         coder: the range coder's model of the level indices, ``multinomial`` or ``categorical``
@@ -110,7 +111,7 @@ class LMCertifyConfig:
     sample_share: float = 0.5
     context: int = 128
     m_documents: int | None = 10_000
-    m_tokens: int = 50_000
+    m_tokens: int | None = 50_000
     m_test: int = 2_000
     projector: str = "fastfood"
     coder: str = "multinomial"
@@ -132,8 +133,8 @@ class LMCertifyConfig:
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
             raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
-        if min(self.m_documents or 1, self.m_tokens, self.m_test) < 1:
-            raise ValueError("m_documents (None: all), m_tokens and m_test must be >= 1")
+        if min(self.m_documents or 1, self.m_tokens or 1, self.m_test) < 1:
+            raise ValueError("m_documents and m_tokens (None: all) and m_test must be >= 1")
         if not isinstance(self.splits, int) or self.splits < 1:
             raise ValueError(f"splits must be an int >= 1 (e.g. 1024), got {self.splits!r}")
         if self.document_bound not in DOCUMENT_BOUNDS:
@@ -366,10 +367,14 @@ def _score_sample(score, sequences: list[np.ndarray], doc_sample: np.ndarray, to
     """Score the sampled documents and the documents of the sampled positions with ``score``
     (a function of a list of token sequences returning (probabilities, ranks) per sequence)."""
     needed = np.union1d(doc_sample, tok_docs)
-    scored = dict(zip(needed.tolist(), score([sequences[i] for i in needed])))
-    doc_p, doc_r = (np.concatenate([scored[i][j] for i in doc_sample.tolist()]) for j in (0, 1))
-    tok_p = np.array([scored[d][0][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
-    tok_r = np.array([scored[d][1][o] for d, o in zip(tok_docs.tolist(), tok_offsets.tolist())])
+    scored = score([sequences[i] for i in needed])
+    flat_p, flat_r = (np.concatenate([s[j] for s in scored]) for j in (0, 1))
+    start = np.concatenate(([0], np.cumsum([len(s[0]) for s in scored])[:-1]))
+    slot = np.searchsorted(needed, doc_sample)  # the scored documents, in sample order, as index ranges into flat
+    doc_index = np.concatenate([np.arange(start[i], start[i] + len(scored[i][0])) for i in slot]) if len(slot) else np.zeros(0, dtype=np.int64)
+    doc_p, doc_r = flat_p[doc_index], flat_r[doc_index]
+    tok_index = start[np.searchsorted(needed, tok_docs)] + tok_offsets
+    tok_p, tok_r = flat_p[tok_index], flat_r[tok_index]
     lengths = np.array([len(sequences[i]) for i in doc_sample])
     return Scores(doc_p, doc_r, lengths, None if doc_bytes is None else doc_bytes[doc_sample], tok_p, tok_r)
 
@@ -560,13 +565,18 @@ def _fresh_seed() -> int:
     return secrets.randbits(64)
 
 
-def draw_subsample(seed: int, lengths: np.ndarray, m_documents: int, m_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The scored documents (all when ``m_documents`` is their number) and token positions
-    (document, offset), drawn uniformly without replacement from ``seed``: verify replays it."""
+def draw_subsample(seed: int, lengths: np.ndarray, m_documents: int | None, m_tokens: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scored documents and token positions (document, offset), drawn uniformly without
+    replacement from ``seed`` (all of them when ``m_documents`` / ``m_tokens`` is None or at least
+    their number): verify replays it."""
     rng = np.random.default_rng(seed)
-    n = len(lengths)
-    doc_sample = np.arange(n) if m_documents >= n else np.sort(rng.choice(n, size=m_documents, replace=False))
-    tok_docs, tok_offsets = _sample_positions(lengths, m_tokens, rng)
+    n, total = len(lengths), int(lengths.sum())
+    doc_sample = np.arange(n) if m_documents is None or m_documents >= n else np.sort(rng.choice(n, size=m_documents, replace=False))
+    if m_tokens is None or m_tokens >= total:
+        tok_docs = np.repeat(np.arange(n), lengths)
+        tok_offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    else:
+        tok_docs, tok_offsets = _sample_positions(lengths, m_tokens, rng)
     return doc_sample, tok_docs, tok_offsets
 
 
@@ -607,10 +617,10 @@ def lm_recipe(bound: str = "document", pretrained: str | None = None) -> tuple[s
                                            train=TrainConfig(epochs=0.0043, lr=0.005, batch_size=8, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.0013, lr=0.002, batch_size=8))
     if bound == "document":
-        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=20_000, document_bound="split-kl",
+        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=None, document_bound="split-kl",
                                            train=TrainConfig(epochs=0.25, lr=0.1, batch_size=32, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.02, lr=0.01, batch_size=32))
-    return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9,
+    return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9, m_documents=None, m_tokens=None,
                                        train=TrainConfig(epochs=0.2, lr=0.03, batch_size=32, schedule="onecycle"),
                                        qat=TrainConfig(epochs=0.02, lr=0.005, batch_size=32))
 
