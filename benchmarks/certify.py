@@ -1,6 +1,6 @@
 """Benchmark: certified error bounds for MNIST, Fashion-MNIST and MNIST-1D under both priors.
 
-Runs each dataset's tuned recipe (genlab.certify.recipe) end to end through the store, then writes
+Runs each dataset's tuned recipe (genlab.recipes.recipe) end to end through the store, then writes
 benchmarks/results/certify.json and certify.md (with date, machine and command) and the table in
 README.md between the ``bench:certify`` markers.
 
@@ -16,7 +16,7 @@ import time
 
 from _common import ROOT, previous_rows, write_results
 
-from genlab.certify import certify_builtin, recipe
+from genlab.recipes import certify_builtin, recipe
 from genlab.store import RunStore
 CASES = [(d, p) for d in ("mnist", "fashion-mnist", "mnist1d") for p in ("data-independent", "data-dependent")]
 # Targets from the issue, and published / reference anchors, for the table.

@@ -31,7 +31,8 @@ from dataclasses import replace
 
 from _common import ROOT, previous_rows, write_results
 
-from genlab.certify import LMCertifyResult, certify_lm_builtin, lm_recipe
+from genlab.certify import LMCertifyResult
+from genlab.recipes import certify_lm_builtin, lm_recipe
 from genlab.store import RunStore
 
 CASES = ["document", "token-level", "ablation-lora", "ablation-subspace", "size-pico", "size-micro", "size-tiny", "pretrained-smollm2"]

@@ -50,7 +50,8 @@ from _common import ROOT, machine, previous_rows, write_results
 
 import torch
 
-from genlab.phenomena.grokking import GrokConfig, grok, grok_sweep
+from genlab.phenomena.grokking import GrokConfig, grok
+from genlab.recipes import grok_sweep
 from genlab.report import write_report
 from genlab.store import RunStore
 
@@ -169,7 +170,6 @@ def main() -> None:
                                 "so steps are multiples of it; the paper's setting stops at 99% test accuracy. Each row's device is in its model column; rows without one ran on the CPU."))
     if args.only is None or "phase" in args.only:
         result, run = grok_sweep(GrokConfig(), *PHASE_AXES, store=store, workers=args.workers)
-        write_report(run.folder)
         row = {key: result[key] for key in ("rows", "cols", "phase_counts", "wall_seconds")} | {
             "steps": GrokConfig().steps, "workers": args.workers, "run_id": run.id, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "cells": [{k: c[k] for k in ("row", "col", "phase", "steps_to_train_99", "steps_to_test_99", "wall_seconds")} for c in result["cells"]]}

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from _common import ROOT, previous_rows, write_results
 
-from genlab.certify._builtin import _builtin_data
+from genlab.recipes import builtin_data
 from genlab.memorization import SCORES, BuiltinModel, MemorizationConfig, estimate, outcome, plant_mislabeled, roc, scores, split_half_stability
 from genlab.memorization._scores import _train_member
 from genlab.models import ModelConfig
@@ -43,7 +43,7 @@ TRAIN_SIZE, CANARIES = 10_000, 100
 
 
 def data():
-    ds = _builtin_data("fashion-mnist", TRAIN_SIZE, None)
+    ds = builtin_data("fashion-mnist", TRAIN_SIZE, None)
     y, canaries = plant_mislabeled(ds.y_train, CANARIES, ds.num_classes, seed=0)
     return ds, y, canaries
 

@@ -24,8 +24,8 @@ import time
 
 from _common import ROOT, write_results
 
-from genlab.memorization._builtin import memorize_text_builtin
-from genlab.memorization._text import attack_summary
+from genlab.recipes import memorize_text_builtin
+from genlab.report import attack_summary
 from genlab.store import RunStore
 
 

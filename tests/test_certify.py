@@ -35,7 +35,7 @@ def test_certify_a_user_model(digits, tmp_path):
     model = UserNet()
     before = [p.clone() for p in model.parameters()]
     run = RunStore(tmp_path).start_run("custom", {})
-    result = genlab.certify(model, (digits.x_train, digits.y_train), test_data=(digits.x_test, digits.y_test), config=CertifyConfig(**FAST), run=run)
+    result = genlab.certify_classifier(model, (digits.x_train, digits.y_train), test_data=(digits.x_test, digits.y_test), config=CertifyConfig(**FAST), run=run)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # the user's model is not modified
     assert result.n_bound == 1437 and result.bound == "occam-kl" and result.prior == "data-independent"
     # The certificate is the Occam-kl bound of the decoded model's own numbers...
@@ -59,7 +59,7 @@ def test_qat_restarts_are_grid_points_paid_in_bits(digits, tmp_path):
     torch.manual_seed(0)
     model = UserNet()
     run = RunStore(tmp_path).start_run("custom", {})
-    result = genlab.certify(model, (digits.x_train, digits.y_train), config=config, run=run)
+    result = genlab.certify_classifier(model, (digits.x_train, digits.y_train), config=config, run=run)
     assert result.grid_size == 3 and result.bits["hyperparameters"] == 2
     assert [c["qat_restart"] for c in result.candidates] == [0, 1, 2]
     assert len({c["train_errors"] for c in result.candidates}) > 1  # different batch orders, different codes
@@ -72,7 +72,7 @@ def test_qat_restarts_are_grid_points_paid_in_bits(digits, tmp_path):
 def test_data_dependent_prior_bounds_only_the_held_out_part(digits):
     torch.manual_seed(0)
     config = CertifyConfig(prior="data-dependent", prior_fraction=0.5, prior_train=TrainConfig(epochs=10, lr=3e-3, batch_size=64), **FAST)
-    result = genlab.certify(UserNet(), (digits.x_train, digits.y_train), (digits.x_test, digits.y_test), config)
+    result = genlab.certify_classifier(UserNet(), (digits.x_train, digits.y_train), (digits.x_test, digits.y_test), config)
     prior_idx, bound_idx = split_prior_bound(1437, 0.5, 0)
     assert len(set(prior_idx.tolist()) & set(bound_idx.tolist())) == 0 and len(prior_idx) + len(bound_idx) == 1437
     assert result.n_bound == len(bound_idx) == 719 and result.n_prior == 718
@@ -101,4 +101,4 @@ def test_nan_inputs_are_rejected(digits):
     x = digits.x_train.clone()
     x[3, 0, 0, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN"):
-        genlab.certify(UserNet(), (x, digits.y_train), config=CertifyConfig(**FAST))
+        genlab.certify_classifier(UserNet(), (x, digits.y_train), config=CertifyConfig(**FAST))

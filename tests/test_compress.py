@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genlab.bounds import elias_gamma_encode
-from genlab.compress import CODE_FORMATS, PROJECTORS, FastfoodProjector, KroneckerProjector, make_projector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
+from genlab.compress import CODE_FORMATS, FastfoodProjector, KroneckerProjector, make_projector, LevelQuantizer, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode
 from genlab.compress._coding import ideal_index_bits
 from genlab.models import ModelConfig, build_model
 

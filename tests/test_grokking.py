@@ -177,13 +177,14 @@ def test_phases_follow_the_rule(train, test, phase):
 
 def test_phase_diagram_sweep_classifies_every_cell_and_resumes(tmp_path, monkeypatch):
     import genlab.phenomena.grokking as grokking
+    import genlab.recipes._grokking as recipe
     from genlab.store import RunStore
     from genlab.sweep import load_results
 
     base = GrokConfig(p=13, steps=40, log_every=10, width=32, embed=16)
     rows, cols = ("weight_decay", [0.0, 1.0]), ("train_frac", [0.3, 0.6])
     store = RunStore(tmp_path)
-    real, calls = grokking._sweep_cell, []
+    real, calls = recipe._sweep_cell, []
 
     def flaky(cell, shared=None):
         if len(calls) == 2:
@@ -191,14 +192,14 @@ def test_phase_diagram_sweep_classifies_every_cell_and_resumes(tmp_path, monkeyp
         calls.append(cell)
         return real(cell, shared)
 
-    monkeypatch.setattr(grokking, "_sweep_cell", flaky)
+    monkeypatch.setattr(recipe, "_sweep_cell", flaky)
     with pytest.raises(KeyboardInterrupt):
-        grokking.grok_sweep(base, rows, cols, store=store, workers=0, progress=False)
+        recipe.grok_sweep(base, rows, cols, store=store, workers=0, progress=False, report=False)
     (run_row,) = store.runs()
     assert run_row["status"] == "failed"
     calls.clear()
-    monkeypatch.setattr(grokking, "_sweep_cell", lambda cell, shared=None: calls.append(cell) or real(cell, shared))
-    result, run = grokking.grok_sweep(None, None, None, store=store, workers=0, progress=False, run_id=run_row["id"])
+    monkeypatch.setattr(recipe, "_sweep_cell", lambda cell, shared=None: calls.append(cell) or real(cell, shared))
+    result, run = recipe.grok_sweep(None, None, None, store=store, workers=0, progress=False, run_id=run_row["id"], report=False)
     assert len(calls) == 2  # only the two unfinished cells ran
     assert [(c["row"], c["col"]) for c in result["cells"]] == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert all(c["phase"] in grokking.PHASES for c in result["cells"]) and sum(result["phase_counts"].values()) == 4

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from genlab.certify import LMCertifyConfig, certify_language_model, decode_language_model
-from genlab.certify._language import _build, _sample_positions, score_documents
+from genlab.certify._language import _build, _sample_positions
+from genlab.train import score_documents
 from genlab.compress import LoRAParametrization, QuantizedCode, SubspaceModel, encode, lora_targets
 from genlab.data import BPETokenizer, ByteTokenizer, load_tokenizer, make_tokenizer
 from genlab.models import GPTConfig, build_gpt
@@ -109,14 +110,14 @@ def test_bad_lora_settings_are_clear_errors():
 def test_compressed_language_model_round_trip(method):
     """train -> QAT -> code file -> decode from the bytes alone: the same predictions."""
     from genlab.certify._classifier import quantization_aware_training
-    from genlab.certify._language import _sequences, _windows
+    from genlab.train import document_windows, encode_documents
 
     tok = ByteTokenizer()
     config = LMCertifyConfig(method=method, subspace_dim=150, levels=4, context=32, quantization_stages=(),
                              train=TrainConfig(epochs=0.3, lr=0.02, batch_size=8), qat=TrainConfig(epochs=0.2, lr=0.01, batch_size=8))
     base = _gpt()
     sub = _build(base, config)
-    x, y = _windows(_sequences(tok, _docs(60)), tok.bos_id, 32)
+    x, y = document_windows(encode_documents(tok, _docs(60)), tok.bos_id, 32)
     indices, codebook = quantization_aware_training(sub, 4, (), config.qat, x, y, progress=False)
     payload, bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1)
     assert 8 * len(payload) == sum(bits.values())

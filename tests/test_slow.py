@@ -2,7 +2,7 @@
 
 import pytest
 
-from genlab.certify import certify_builtin, recipe, verify
+from genlab.recipes import certify_builtin, recipe, verify
 from genlab.store import RunStore
 
 pytestmark = pytest.mark.slow

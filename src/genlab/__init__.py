@@ -1,15 +1,47 @@
-"""genlab: does a trained network memorize or generalize? Certify it.
+"""genlab: does a trained network memorize or generalize? Certify it, measure it, reproduce it.
 
     import genlab
-    result = genlab.certify(model, (x_train, y_train), test_data=(x_test, y_test), config=genlab.CertifyConfig())
+    result = genlab.certify_classifier(model, (x_train, y_train), (x_test, y_test), genlab.CertifyConfig())
     print(result.error_bound, result.test_error, result.bits_total)
+    print(genlab.verify(folder, model=model, train_data=(x_train, y_train)).ok)
 
-    result = genlab.certify_language_model(gpt, train_documents, test_documents, config=genlab.LMCertifyConfig())
-    print(result.document_bound, result.token_bound, result.bits_total)
+The top level holds the studies' entry points, configs and results only; each is imported when
+first used, so ``import genlab.bounds`` stays light (NumPy and SciPy, no torch).
 """
 
-from genlab import certify
-from genlab.certify import CertifyConfig, CertifyResult, LMCertifyConfig, LMCertifyResult, certify_language_model, verify
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["CertifyConfig", "CertifyResult", "LMCertifyConfig", "LMCertifyResult", "certify", "certify_language_model", "verify", "__version__"]
+
+_EXPORTS = {
+    "CertifyConfig": ("genlab.certify", "CertifyConfig"),
+    "CertifyResult": ("genlab.certify", "CertifyResult"),
+    "certify_classifier": ("genlab.certify", "certify_classifier"),
+    "LMCertifyConfig": ("genlab.certify", "LMCertifyConfig"),
+    "LMCertifyResult": ("genlab.certify", "LMCertifyResult"),
+    "certify_language_model": ("genlab.certify", "certify_language_model"),
+    "MemorizationConfig": ("genlab.memorization", "MemorizationConfig"),
+    "MemorizationResult": ("genlab.memorization", "MemorizationResult"),
+    "memorization_scores": ("genlab.memorization", "scores"),
+    "GrokConfig": ("genlab.phenomena.grokking", "GrokConfig"),
+    "grok": ("genlab.phenomena.grokking", "grok"),
+    "verify": ("genlab.recipes", "verify"),
+}
+_PACKAGES = ("bounds", "certify", "cli", "compress", "data", "memorization", "models", "phenomena", "recipes", "report", "store", "sweep", "train")
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module, attribute = _EXPORTS[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    if name in _PACKAGES:
+        return importlib.import_module(f"genlab.{name}")
+    raise AttributeError(f"module 'genlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_PACKAGES, "__version__"])

@@ -84,11 +84,11 @@ def certify(
 ) -> None:
     """Train, compress and certify a classifier: an upper bound on its test error from training data alone.
 
-    Unset options take the tuned recipe for the dataset and prior (genlab.certify.recipe).
+    Unset options take the tuned recipe for the dataset and prior (genlab.recipes.recipe).
     """
     from dataclasses import replace
 
-    from genlab.certify import certify_builtin, recipe, resume_certify
+    from genlab.recipes import certify_builtin, recipe, resume_certify
     from genlab.models import ModelConfig
     from genlab.store import RunStore
     from genlab.train import TrainingDivergedError
@@ -169,7 +169,7 @@ def certify_lm(
     statements; `genlab verify` re-derives it."""
     from dataclasses import replace
 
-    from genlab.certify import certify_lm_builtin, lm_recipe
+    from genlab.recipes import certify_lm_builtin, lm_recipe
     from genlab.store import RunStore
     from genlab.train import TrainingDivergedError
 
@@ -245,7 +245,7 @@ def memorize(
     from dataclasses import replace
 
     from genlab.memorization import MemorizationConfig
-    from genlab.memorization._builtin import memorize_builtin, resume_memorize
+    from genlab.recipes import memorize_builtin, resume_memorize
     from genlab.models import ModelConfig
     from genlab.store import RunStore
 
@@ -303,8 +303,8 @@ def memorize_text(
     quiet: bool = typer.Option(False, help="no progress bars"),
 ) -> None:
     """What a language model memorized of its text: extraction and membership inference against unseen controls."""
-    from genlab.memorization._builtin import memorize_text_builtin, memorize_text_scratch
-    from genlab.memorization._text import attack_summary
+    from genlab.recipes import memorize_text_builtin, memorize_text_scratch
+    from genlab.report import attack_summary
     from genlab.store import RunStore
 
     store = RunStore(out)
@@ -356,7 +356,8 @@ def grok(
     quiet: bool = typer.Option(False, help="no progress bar"),
 ) -> None:
     """Train a network (full-batch by default) on modular arithmetic or sparse parity and watch it grok."""
-    from genlab.phenomena.grokking import GrokConfig, grok as grok_run
+    from genlab.phenomena.grokking import GrokConfig
+    from genlab.recipes import grok_builtin
     from genlab.store import RunStore
 
     try:
@@ -367,17 +368,8 @@ def grok(
         _fail(str(e))
     store = RunStore(out)
 
-    def study():
-        run = store.start_run(f"grok-{task}", {"kind": "grok", "grok": config.to_dict()})
-        with run:
-            result = grok_run(config, run=run, progress=not quiet)
-            run.complete(result, {"task": task, "model": model, "steps_to_test_99": result["steps_to_test_99"], "test_acc": result["final"]["test_acc"]})
-        return result, run
-
-    result, run = _run_study(study, out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
-    from genlab.report import write_report
-
-    page = write_report(run.folder)
+    result, run = _run_study(lambda: grok_builtin(config, store=store, progress=not quiet), out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
+    page = run.folder / "report.html"
     f = result["final"]
     console.print(f"[bold green]grok[/] {task}: train accuracy {f['train_acc']:.4f}, test accuracy {f['test_acc']:.4f} after {config.steps} steps "
                   f"({result['wall_seconds']:.0f} s)")
@@ -407,8 +399,8 @@ def grok_sweep(
 ) -> None:
     """A phase diagram: grok over two of weight decay, train fraction and learning rate, each cell
     classified as comprehension / grokking / memorization / confusion."""
-    from genlab.phenomena.grokking import GrokConfig, grok_sweep as sweep
-    from genlab.report import write_report
+    from genlab.phenomena.grokking import GrokConfig
+    from genlab.recipes import grok_sweep as sweep
     from genlab.store import RunStore
 
     try:
@@ -432,7 +424,7 @@ def grok_sweep(
         cells = [c for c in result["cells"] if c["row"] == i]
         table.add_row(str(r), *(f"{c['phase']} ({c['steps_to_test_99'] if c['steps_to_test_99'] is not None else '-'})" for c in sorted(cells, key=lambda c: c["col"])))
     console.print(table)
-    console.print(f"  run folder: {run.folder}  (explorable: {write_report(run.folder)})")
+    console.print(f"  run folder: {run.folder}  (explorable: {run.folder / 'report.html'})")
 
 
 @app.command()
@@ -459,7 +451,7 @@ def runs(out: Path = typer.Option(Path("runs"), help="run store folder")) -> Non
 @app.command()
 def verify(folder: Path = typer.Argument(..., help="a certify or certify-lm run folder, e.g. runs/<id>")) -> None:
     """Re-derive a certificate from its own files; exits non-zero if any check fails."""
-    from genlab.certify import verify as verify_run
+    from genlab.recipes import verify as verify_run
 
     if not folder.is_dir():
         _fail(f"{folder} is not a run folder; `genlab runs` lists the runs")
@@ -482,24 +474,37 @@ def verify(folder: Path = typer.Argument(..., help="a certify or certify-lm run 
 
 @app.command()
 def report(
-    folders: list[Path] = typer.Argument(..., help="a certify, certify-lm, memorize, memorize-text, grok or grok-sweep run folder; or several certify-lm run folders to compare"),
-    out: Optional[Path] = typer.Option(None, help="where the comparison page of several certify-lm runs goes [default: lm-comparison.html in the first run's store]"),
+    folders: Optional[list[Path]] = typer.Argument(None, help="a certify, certify-lm, memorize, memorize-text, grok or grok-sweep run folder; or several certify-lm run folders to compare"),
+    out: Optional[Path] = typer.Option(None, help="where the comparison page of several certify-lm runs (with --index: the index page) goes [default: lm-comparison.html in the first run's store]"),
+    index: Optional[Path] = typer.Option(None, "--index", help="a run store folder: write one page listing all its runs, sortable and filterable (by default index.html in that folder)"),
     open_page: bool = typer.Option(False, "--open", help="open the page in the default browser"),
 ) -> None:
     """(Re)write a run's self-contained HTML report (for grok runs and sweeps: the explorable) from its
-    result.json; given several certify-lm runs, one page comparing them (ablation, model size)."""
-    from genlab.report import write_lm_comparison, write_report
+    result.json; given several certify-lm runs, one page comparing them (ablation, model size); with
+    --index <run store>, one page listing every run of the store with links to their reports."""
+    from genlab.report import write_lm_comparison, write_report, write_run_index
 
-    for folder in folders:
-        if not (folder / "result.json").is_file():
-            _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
-    if len(folders) == 1 and out is not None:
-        _fail("--out names the comparison page of several certify-lm runs; a single run's report is written into its folder")
-    try:
-        page = write_report(folders[0]) if len(folders) == 1 else write_lm_comparison(folders, out or folders[0].parent / "lm-comparison.html")
-        console.print(f"wrote {page}")
-    except ValueError as e:
-        _fail(str(e))
+    if index is not None and folders:
+        _fail("pass run folders or --index <run store>, not both")
+    if index is None and not folders:
+        _fail("pass a run folder (e.g. runs/<id>), several certify-lm run folders to compare, or --index <run store> (e.g. --index runs) for a page listing every run")
+    if index is not None:
+        try:
+            page = write_run_index(index, out)
+            console.print(f"wrote {page}")
+        except FileNotFoundError as e:
+            _fail(escape(str(e)))
+    else:
+        for folder in folders:
+            if not (folder / "result.json").is_file():
+                _fail(f"{folder} has no result.json (is it a completed run? `genlab runs` lists them)")
+        if len(folders) == 1 and out is not None:
+            _fail("--out names the comparison page of several certify-lm runs; a single run's report is written into its folder")
+        try:
+            page = write_report(folders[0]) if len(folders) == 1 else write_lm_comparison(folders, out or folders[0].parent / "lm-comparison.html")
+            console.print(f"wrote {page}")
+        except ValueError as e:
+            _fail(str(e))
     if open_page:
         import webbrowser
 

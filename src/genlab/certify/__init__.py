@@ -1,25 +1,16 @@
-"""Certificates: ``genlab.certify(model, train_data, test_data, config=CertifyConfig(...))`` and ``verify``.
+"""Certificates: rigorous upper bounds on a model's error (or bits per token) on unseen data.
 
-The package is itself callable, so ``genlab.certify(...)`` (the entry point users guess) and
-``genlab.certify.CertifyConfig`` (the study's namespace) are the same object.
+    result = genlab.certify.certify_classifier(model, (x, y), (x_test, y_test), CertifyConfig(...), run=run)
+    result = genlab.certify.certify_language_model(gpt, train_documents, test_documents, LMCertifyConfig(...), run=run)
+    report = genlab.certify.verify(run.folder, model=..., train_data=...)   # re-derive one from its files
+
+The built-in recipes (datasets, models, run store) live in ``genlab.recipes``.
 """
 
-import sys
-import types
-
-from genlab.certify._builtin import Check, VerifyReport, certify_builtin, recipe, resume_certify, verify
-from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify, decode_model, split_prior_bound
-from genlab.certify._language import LMCertifyConfig, LMCertifyResult, certify_language_model, certify_lm_builtin, decode_language_model, lm_recipe
+from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify_classifier, decode_model, split_prior_bound
+from genlab.certify._language import LMCertifyConfig, LMCertifyResult, certify_language_model, decode_language_model
+from genlab.certify._verify import Check, VerifyReport, verify
 from genlab.certify._verify_language import verify_language_model
 
-__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "VerifyReport", "LMCertifyConfig", "LMCertifyResult", "certify", "certify_builtin", "certify_language_model", "certify_lm_builtin", "decode_language_model", "lm_recipe", "recipe", "resume_certify", "decode_model", "split_prior_bound", "verify", "verify_language_model"]
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs) -> CertifyResult:
-        return certify(*args, **kwargs)
-
-    __call__.__doc__ = certify.__doc__
-
-
-sys.modules[__name__].__class__ = _CallableModule
+__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "LMCertifyConfig", "LMCertifyResult", "VerifyReport", "certify_classifier", "certify_language_model",
+           "decode_language_model", "decode_model", "split_prior_bound", "verify", "verify_language_model"]

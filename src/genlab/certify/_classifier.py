@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import platform
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -287,7 +286,7 @@ def _saved_candidates(run) -> dict[int, tuple[dict, bytes]]:
     return saved
 
 
-def certify(
+def certify_classifier(
     model: nn.Module,
     train_data,
     test_data=None,

@@ -39,7 +39,7 @@ import math
 import platform
 import secrets
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -49,10 +49,10 @@ from torch import nn
 from genlab import bounds
 from genlab.certify._classifier import quantization_aware_training
 from genlab.certify._ngram import fit_ngram
-from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode
+from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, encode_merges
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
-from genlab.train import IGNORE_INDEX, TrainConfig, progress_bar, train
+from genlab.train import TrainConfig, document_windows, encode_documents, score_documents, train
 
 METHODS = ("sublora", "lora", "subspace")
 TOP_K = (1, 10, 100)
@@ -204,69 +204,6 @@ class LMCertifyResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _sequences(tokenizer, documents: Sequence[str]) -> list[np.ndarray]:
-    dtype = np.int32
-    return [np.asarray(ids, dtype=dtype) for ids in tokenizer.encode_batch(documents)]
-
-
-def _windows(sequences: list[np.ndarray], bos: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """All documents as one stream ``bos doc bos doc ...`` cut into (x, y) windows of ``context``."""
-    stream = np.concatenate([np.concatenate(([bos], s)) for s in sequences]).astype(np.int32)
-    count = (len(stream) - 1) // context
-    if count < 1:
-        raise ValueError(f"the training documents hold {len(stream)} tokens, fewer than one window of {context}")
-    x = torch.from_numpy(stream[: count * context].reshape(count, context).copy())
-    y = torch.from_numpy(stream[1 : count * context + 1].reshape(count, context).copy())
-    return x, y
-
-
-@torch.no_grad()
-def score_documents(model: nn.Module, sequences: list[np.ndarray], bos: int, context: int, *, device="cpu", batch_tokens: int = 16_384, progress: bool = True, tag: str = "score") -> list[tuple[np.ndarray, np.ndarray]]:
-    """For every document: the model's probability of each of its tokens, and the token's rank
-    among all vocabulary entries (0 = the most likely), each document scored from ``bos``.
-
-    A document of more than ``context`` tokens is scored in consecutive chunks of ``context``
-    targets; each chunk's input starts with the token before its first target.
-    """
-    model.to(device).eval()
-    probe = model(torch.tensor([[bos]], device=device))
-    batch_tokens = max(context, min(batch_tokens, 50_000_000 // probe.shape[-1]))  # logits of a batch stay ~200 MB
-    chunks = []  # (document, offset, length)
-    for i, s in enumerate(sequences):
-        for start in range(0, len(s), context):
-            chunks.append((i, start, min(context, len(s) - start)))
-    chunks.sort(key=lambda c: c[2])
-    probs = [np.empty(len(s), dtype=np.float32) for s in sequences]
-    ranks = [np.empty(len(s), dtype=np.int32) for s in sequences]
-    with progress_bar(tag, enabled=progress) as bar:
-        task = bar.add_task(tag, total=len(chunks))
-        i = 0
-        while i < len(chunks):
-            j = i + 1  # chunks are sorted by length: grow the batch while rows x its widest chunk fit in batch_tokens
-            while j < len(chunks) and (j - i + 1) * chunks[j][2] <= batch_tokens:
-                j += 1
-            batch = chunks[i:j]
-            width = batch[-1][2]
-            x = torch.full((len(batch), width), bos, dtype=torch.long)
-            y = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
-            for row, (doc, start, length) in enumerate(batch):
-                seq = torch.from_numpy(np.concatenate(([bos], sequences[doc])).astype(np.int64))
-                x[row, :length] = seq[start : start + length]
-                y[row, :length] = seq[start + 1 : start + length + 1]
-            logits = model(x.to(device)).float()
-            target = y.clamp(min=0).to(device)
-            logp = torch.log_softmax(logits, dim=-1)
-            true_logp = logp.gather(-1, target[..., None])[..., 0]
-            rank = (logits > logits.gather(-1, target[..., None])).sum(-1)
-            true_p, rank = true_logp.exp().cpu().numpy(), rank.cpu().numpy()
-            for row, (doc, start, length) in enumerate(batch):
-                probs[doc][start : start + length] = true_p[row, :length]
-                ranks[doc][start : start + length] = rank[row, :length]
-            i += len(batch)
-            bar.advance(task, len(batch))
-    return list(zip(probs, ranks))
 
 
 def _sample_positions(lengths: np.ndarray, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -440,12 +377,12 @@ def certify_language_model(
     if probe.shape[-1] < vocab:
         raise ValueError(f"the model has {probe.shape[-1]} output logits but the tokenizer {vocab} tokens; build the model with vocab_size={vocab}")
     vocab = int(probe.shape[-1])  # a wider head than the tokenizer: the smoothing spreads over all of it
-    sequences = _sequences(tokenizer, docs)
+    sequences = encode_documents(tokenizer, docs)
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
 
     subspace = _build(model, config)
-    x, y = _windows(sequences, bos, config.context)
+    x, y = document_windows(sequences, bos, config.context)
     train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
     indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
     del x, y
@@ -462,7 +399,7 @@ def certify_language_model(
         run.save_bytes(CODE_FILE, payload)
         run.save_bytes("tokenizer.json", tokenizer.to_str().encode())
         if tokenizer_bits:  # a trained tokenizer's paid bits, from which verify rebuilds it
-            code = tokenizer.merge_code()
+            code = encode_merges(tokenizer)
             code += "0" * ((-len(code)) % 8)
             run.save_bytes(TOKENIZER_CODE_FILE, int(code, 2).to_bytes(len(code) // 8, "big"))
 
@@ -485,7 +422,7 @@ def certify_language_model(
     test, test_seqs, test_bytes = {}, [], []
     if test_docs:
         pick = np.sort(np.random.default_rng([subsample_seed, 1]).choice(len(test_docs), size=min(config.m_test, len(test_docs)), replace=False))
-        test_seqs = _sequences(tokenizer, [test_docs[i] for i in pick])
+        test_seqs = encode_documents(tokenizer, [test_docs[i] for i in pick])
         test_bytes = [len(test_docs[i].encode("utf-8")) for i in pick]
         test = _empirical_risks(score_documents(decoded, test_seqs, bos, config.context, device=config.device, progress=progress, tag="score test sample"), test_bytes)
         test["m"] = len(pick)
@@ -591,76 +528,3 @@ def _empirical_risks(scores, byte_counts) -> dict:
     for k in TOP_K:
         out[f"top{k}_error"] = float(np.mean([(r >= k).mean() for _, r in scores]))
     return out
-
-
-BOUND_KINDS = ("document", "token-level")
-
-
-def lm_recipe(bound: str = "document", pretrained: str | None = None) -> tuple[str, LMCertifyConfig]:
-    """The tuned model size and configuration for the built-in corpus, per the bound one wants
-    tightest: ``document`` needs a code of a few thousand bits (n = documents), so a small SubLoRA
-    subspace on the smallest GPT (larger ones reached about the same loss at this d in the same
-    number of steps, at several times the cost per step); ``token-level`` affords far more bits
-    (n = tokens), so a 50,000-dimensional subspace of all of gpt-nano's 125k parameters (on a
-    random base, SubLoRA saturates: LoRA factors of random weights fit far worse than a subspace of
-    the same d).
-
-    With ``pretrained`` (a 135M-parameter model, about 300 tokens per second forward on 2 CPU
-    cores), one recipe for both bounds sized to finish in about 20 minutes on the built-in
-    corpus: a SubLoRA fine-tune (d = 1,000) of about 40 steps of 8 x 128 tokens, and subsamples of
-    1,000 documents, 2,000 token positions and 300 test documents for the empirical risks (the
-    bounds pay for the subsampling)."""
-    if bound not in BOUND_KINDS:
-        raise ValueError(f"bound must be one of {', '.join(BOUND_KINDS)}, got {bound!r}")
-    if pretrained is not None:  # the built-in corpus is ~75,000 windows of 128 SmolLM2 tokens: 0.0043 epochs = 40 steps of 8
-        return pretrained, LMCertifyConfig(method="sublora", subspace_dim=1000, lora_rank=4, levels=5, m_documents=1000, m_tokens=2000, m_test=300,
-                                           train=TrainConfig(epochs=0.0043, lr=0.005, batch_size=8, schedule="onecycle"),
-                                           qat=TrainConfig(epochs=0.0013, lr=0.002, batch_size=8))
-    if bound == "document":
-        return "gpt-nano", LMCertifyConfig(method="sublora", subspace_dim=3000, lora_rank=16, levels=5, m_documents=None, m_tokens=None, document_bound="split-kl",
-                                           train=TrainConfig(epochs=0.25, lr=0.1, batch_size=32, schedule="onecycle"),
-                                           qat=TrainConfig(epochs=0.02, lr=0.01, batch_size=32))
-    return "gpt-nano", LMCertifyConfig(method="subspace", subspace_dim=50_000, levels=9, m_documents=None, m_tokens=None,
-                                       train=TrainConfig(epochs=0.2, lr=0.03, batch_size=32, schedule="onecycle"),
-                                       qat=TrainConfig(epochs=0.02, lr=0.005, batch_size=32))
-
-
-def certify_lm_builtin(corpus: str, size: str, config: LMCertifyConfig, *, store, tokenizer: str = "bytes", vocab: int | None = None, max_documents: int | None = None,
-                       pretrained: str | None = None, progress: bool = True, report: bool = True):
-    """Certify a freshly initialised built-in GPT (or, with ``pretrained``, a SubLoRA/LoRA
-    fine-tune of a pretrained model whose weights are the prior) on a built-in corpus; everything
-    lands in a run folder. A pretrained prior is only valid if the corpus's documents were not in
-    its pretraining data."""
-    from genlab.data import load_corpus, make_tokenizer
-    from genlab.models import GPTConfig, build_gpt, load_pretrained
-
-    data = load_corpus(corpus)
-    train_docs, test_docs = data.train, data.test
-    if max_documents is not None:
-        if max_documents < 2:
-            raise ValueError(f"max_documents must be >= 2, got {max_documents}")
-        train_docs = train_docs[:max_documents]
-        test_docs = test_docs[: max(1, max_documents // 10)]
-    if pretrained is None:
-        GPTConfig(size)  # a bad size fails before any work
-    else:
-        size = pretrained
-    run_config = {"kind": "certify-lm", "corpus": corpus, "size": size, "tokenizer": "pretrained" if pretrained else tokenizer, "vocab": vocab,
-                  "max_documents": max_documents, "pretrained": pretrained, "certify": config.to_dict()}
-    run = store.start_run(f"certify-lm-{corpus}", run_config)
-    with run:
-        if pretrained is not None:
-            model, tok = load_pretrained(pretrained)
-        else:
-            tok = make_tokenizer(tokenizer, train_docs, vocab)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(config.seed)
-                model = build_gpt(GPTConfig(size, vocab_size=tok.vocab_size, context=config.context))
-        result = certify_language_model(model, train_docs, test_docs, config, tokenizer=tok, run=run, progress=progress)
-        summary = {"corpus": corpus, "model": size, "method": config.method, "document_bound": result.document_bound, "token_bound": result.token_bound, "bits": result.bits_total}
-        run.complete({"corpus": corpus, "model": size, "pretrained": pretrained, **result.to_dict()}, summary)
-    if report:
-        from genlab.report import write_lm_report
-
-        write_lm_report(run.folder)
-    return result, run

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from genlab import bounds
-from genlab.certify._builtin import Check, VerifyReport
+from genlab.certify._verify import Check, VerifyReport
 from genlab.certify._language import (
     BASELINES,
     CODE_FILE,
@@ -27,17 +27,16 @@ from genlab.certify._language import (
     _best_baselines,
     _build,
     _score_sample,
-    _sequences,
     _statements,
     decode_language_model,
     draw_subsample,
     parameters_sha256,
-    score_documents,
 )
 from genlab.certify._ngram import decode_ngram, fit_ngram
+from genlab.compress import decode_merges, encode_merges
 from genlab.data import BPETokenizer
-from genlab.data._tokenize import _pairs
 from genlab.models import CausalLM
+from genlab.train import encode_documents, score_documents
 
 TOLERANCE = 1e-4  # bits (or error rate): re-scoring on another machine or thread count moves float32 sums a little
 
@@ -77,7 +76,6 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     missing = [f for f in needed if not (folder / f).is_file()]
     if not check("files present", not missing, ", ".join(needed) if not missing else f"missing: {', '.join(missing)}"):
         return VerifyReport(str(folder), checks)
-    run_config = json.loads((folder / "config.json").read_text())
     result = json.loads((folder / "result.json").read_text())
     if not result.get("sample") or not result.get("baselines"):
         check("certificate format", False, "result.json has no recorded subsample or coded baselines: it was written before certificates could be re-derived; certify again")
@@ -100,29 +98,25 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
             return VerifyReport(str(folder), checks)
         code = "".join(format(b, "08b") for b in path.read_bytes())
         try:
-            decoded_tok = BPETokenizer.from_merge_code(code)
+            decoded_tok = decode_merges(code)
         except ValueError as e:
             check("tokenizer decoded from its paid bits", False, str(e))
             return VerifyReport(str(folder), checks)
-        paid = decoded_tok.merge_code()
+        paid = encode_merges(decoded_tok)
         check("tokenizer decoded from its paid bits", code.startswith(paid) and set(code[len(paid):]) <= {"0"} and len(code) - len(paid) < 8,
               f"{len(decoded_tok.merges)} merges in {len(paid)} bits")
-    if model is None:
-        if run_config.get("kind") != "certify-lm":
-            raise ValueError(f"{folder} was certified through the Python API; verify it from Python: "
-                             "genlab.verify(folder, model=<the base model>, train_documents=<documents>, tokenizer=<tokenizer>)")
-        model, tokenizer, train_documents = _builtin_inputs(run_config, config, decoded_tok)
-    elif train_documents is None or tokenizer is None:
-        raise ValueError("verifying a custom language model needs its train_documents and tokenizer")
+    if model is None or train_documents is None or tokenizer is None:
+        raise ValueError(f"verifying {folder} needs the base model, the training documents and the tokenizer it was certified with: "
+                         "genlab.verify(folder, model=<the base model>, train_documents=<documents>, tokenizer=<tokenizer>)")
     if decoded_tok is not None:
-        check("tokenizer = the decoded one", _pairs(tokenizer.merges) == _pairs(decoded_tok.merges), "the merges used are those the paid bits decode to")
+        check("tokenizer = the decoded one", tokenizer.merges == decoded_tok.merges, "the merges used are those the paid bits decode to")
     tok_bits = tokenizer.description_bits()
     saved = (folder / "tokenizer.json").read_text()
-    same = tokenizer.to_str() == saved or (tokenizer.kind == "bpe" and _pairs(BPETokenizer.from_str(saved).merges) == _pairs(tokenizer.merges))
+    same = tokenizer.to_str() == saved or (tokenizer.kind == "bpe" and BPETokenizer.from_str(saved).merges == tokenizer.merges)
     check("tokenizer", tok_bits == result["bits"]["tokenizer"] and same,
           f"{tokenizer.kind}, {tokenizer.vocab_size} tokens, {tok_bits} bits (result says {result['bits']['tokenizer']}); tokenizer.json matches")
     docs = [d.decode("utf-8") if isinstance(d, bytes) else d for d in train_documents]
-    sequences = _sequences(tokenizer, docs)
+    sequences = encode_documents(tokenizer, docs)
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
     per_byte = tokenizer.kind != "bytes"
@@ -196,21 +190,3 @@ def _compare(who: str, recomputed: dict, stored: dict, check) -> None:
             and all(abs(r.get("forms", {}).get(f, v) - v) <= TOLERANCE for f, v in s.get("forms", {}).items())
         check(f"{who}: {key}", exact and same_inputs and rescored,
               f"bound {s['bound']:.6f} from its fields {from_fields:.6f}; re-scored empirical {r['empirical']:.6f} (recorded {s['empirical']:.6f}), bound {r['bound']:.6f}")
-
-
-def _builtin_inputs(run_config: dict, config: LMCertifyConfig, decoded_tok):
-    """The base model, tokenizer and training documents of a built-in certify-lm run (a trained
-    tokenizer is the one decoded from the folder's paid bits)."""
-    from genlab.data import ByteTokenizer, load_corpus
-    from genlab.models import GPTConfig, build_gpt, load_pretrained
-
-    data = load_corpus(run_config["corpus"])
-    docs = data.train if run_config.get("max_documents") is None else data.train[: run_config["max_documents"]]
-    if run_config.get("pretrained"):
-        model, tok = load_pretrained(run_config["pretrained"])
-        return model, tok, docs
-    tok = decoded_tok or ByteTokenizer()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = build_gpt(GPTConfig(run_config["size"], vocab_size=tok.vocab_size, context=config.context))
-    return model, tok, docs

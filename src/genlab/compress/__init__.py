@@ -6,6 +6,7 @@ turn the level indices, codebook and grid choice into a code file and back.
 """
 
 from genlab.compress._coding import CODE_FORMATS, CODERS, QuantizedCode, check_coder, decode, empirical_entropy_bits, encode, ideal_index_bits, range_decode, range_encode
+from genlab.compress._merges import decode_merges, encode_merges
 from genlab.compress._quantize import LevelQuantizer
 from genlab.compress._lora import LoRAParametrization, lora_targets
 from genlab.compress._subspace import PROJECTORS, FastfoodProjector, FullParametrization, IdentityProjector, KroneckerProjector, SubspaceModel, assign_parameters, flatten_parameters, make_projector
@@ -25,8 +26,10 @@ __all__ = [
     "assign_parameters",
     "check_coder",
     "decode",
+    "decode_merges",
     "empirical_entropy_bits",
     "encode",
+    "encode_merges",
     "flatten_parameters",
     "ideal_index_bits",
     "lora_targets",

@@ -83,8 +83,10 @@ class BPETokenizer:
         return self._tok.decode(list(ids))
 
     @property
-    def merges(self) -> list:
-        return json.loads(self._tok.to_str())["model"]["merges"]
+    def merges(self) -> list[tuple[str, str]]:
+        """The merges in order, as (left, right) pairs (``tokenizers`` stores them as pairs or as
+        "left right" strings, depending on its version)."""
+        return [tuple(m) if isinstance(m, (list, tuple)) else tuple(m.split(" ", 1)) for m in json.loads(self._tok.to_str())["model"]["merges"]]
 
     def description_bits(self) -> int:
         """Elias gamma(merges + 1), then 2 * ceil(log2(257 + k)) bits for merge k = 0, 1, ...
@@ -96,49 +98,34 @@ class BPETokenizer:
     def to_str(self) -> str:
         return self._tok.to_str()
 
-    def merge_code(self) -> str:
-        """The merges as the bit string :meth:`description_bits` counts: Elias gamma of
-        (merges + 1), then each merge's two token ids in ceil(log2(257 + k)) bits each."""
-        from genlab.bounds import elias_gamma_encode
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Token name -> id."""
+        return json.loads(self._tok.to_str())["model"]["vocab"]
 
-        vocab = json.loads(self._tok.to_str())["model"]["vocab"]
-        bits = [elias_gamma_encode(len(self.merges) + 1)]
-        for k, (left, right) in enumerate(_pairs(self.merges)):
-            width = math.ceil(math.log2(257 + k))
-            bits.append(format(vocab[left], f"0{width}b") + format(vocab[right], f"0{width}b"))
-        return "".join(bits)
+    @staticmethod
+    def base_symbols() -> list[str]:
+        """The tokens every byte-level BPE vocabulary starts from: ``<|doc|>``, then the 256 byte
+        symbols in sorted order (public, so never paid for)."""
+        from tokenizers import pre_tokenizers
+
+        return [DOC_TOKEN] + sorted(pre_tokenizers.ByteLevel.alphabet())
 
     @classmethod
-    def from_merge_code(cls, bits: str) -> "BPETokenizer":
-        """Inverse of :meth:`merge_code`: the tokenizer rebuilt from its paid bits alone (the
-        256 byte symbols in the byte-level alphabet's sorted order and ``<|doc|>`` are public)."""
+    def from_merges(cls, merges: Sequence[tuple[str, str]]) -> "BPETokenizer":
+        """The byte-level BPE tokenizer with these merges, in order: ids are ``<|doc|>`` (0), the
+        256 byte symbols in the byte-level alphabet's sorted order, then one token per merge
+        (see genlab.compress.decode_merges, which rebuilds it from its paid bits)."""
         from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-        from genlab.bounds import elias_gamma_decode
-
-        count, pos = elias_gamma_decode(bits)
-        names = [DOC_TOKEN] + sorted(pre_tokenizers.ByteLevel.alphabet())
-        merges = []
-        for k in range(count - 1):
-            width = math.ceil(math.log2(257 + k))
-            if pos + 2 * width > len(bits):
-                raise ValueError("tokenizer code is truncated")
-            left, right = int(bits[pos : pos + width], 2), int(bits[pos + width : pos + 2 * width], 2)
-            pos += 2 * width
-            if max(left, right) >= len(names) or DOC_TOKEN in (names[left], names[right]):
-                raise ValueError(f"tokenizer code names token {max(left, right)} in merge {k}, which does not exist yet")
-            merges.append((names[left], names[right]))
-            names.append(names[left] + names[right])
-        tok = Tokenizer(models.BPE({name: i for i, name in enumerate(names)}, merges))
+        names = cls.base_symbols()
+        for left, right in merges:
+            names.append(left + right)
+        tok = Tokenizer(models.BPE({name: i for i, name in enumerate(names)}, list(merges)))
         tok.add_special_tokens([DOC_TOKEN])
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
         return cls(tok)
-
-
-def _pairs(merges: list) -> list[tuple[str, str]]:
-    """Merges as (left, right) pairs (tokenizers writes them as pairs or as "left right")."""
-    return [tuple(m) if isinstance(m, (list, tuple)) else tuple(m.split(" ", 1)) for m in merges]
 
 
 class HFTokenizer:

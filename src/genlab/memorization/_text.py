@@ -75,7 +75,7 @@ def extraction(model: nn.Module, sequences: list, *, bos: int, prefix: int = 32,
 
 def document_bits(model: nn.Module, sequences: list, *, bos: int, context: int, device="cpu", progress: bool = True) -> np.ndarray:
     """Total bits the model spends on each document (its tokens after ``bos``)."""
-    from genlab.certify._language import score_documents
+    from genlab.train import score_documents
 
     scored = score_documents(model, [np.asarray(s) for s in sequences], bos, context, device=device, progress=progress, tag="bits per document")
     return np.array([float(-np.log2(np.maximum(p.astype(np.float64), 1e-30)).sum()) for p, _ in scored])
@@ -154,18 +154,10 @@ def text_memorization_study(model: nn.Module, tokenizer, members: list[str], con
     return rows
 
 
-ATTACKS = ("loss", "zlib", "extraction")
-
-
-def attack_summary(row: dict, measure: str = "auc") -> str:
-    """``loss / zlib / extraction`` values of a control row (``auc`` or ``tpr_at_1pct_fpr``), '' for the members' row."""
-    return " / ".join(f"{row[f'mia_{a}_{measure}']:.3f}" for a in ATTACKS if f"mia_{a}_{measure}" in row)
-
-
 def _train_lm_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     """Sweep task: train a GPT on the documents of subset ``task['model']`` (each with its
     multiplicity); its bits per token on every document."""
-    from genlab.certify._language import _windows
+    from genlab.train import document_windows
     from genlab.models import GPTConfig, build_gpt
     from genlab.train import TrainConfig, train
 
@@ -173,7 +165,7 @@ def _train_lm_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     units, counts, bos, context = shared["units"], shared["counts"], shared["bos"], task["context"]
     chosen = [units[i] for i in shared["masks"][k].nonzero().squeeze(1).tolist() for _ in range(counts[i])]
     order = torch.randperm(len(chosen), generator=torch.Generator().manual_seed(seed)).tolist()
-    x, y = _windows([chosen[i] for i in order], bos, context)
+    x, y = document_windows([chosen[i] for i in order], bos, context)
     torch.manual_seed(seed)
     model = build_gpt(GPTConfig(task["size"], vocab_size=shared["vocab_size"], context=context))
     train(model, x, y, TrainConfig(**task["train"]), device=task["device"], progress=False)

@@ -445,6 +445,7 @@ def grok(config: GrokConfig, *, run=None, progress: bool = True, on_measure=None
         "wall_seconds": time.time() - start,
         "n_train": n,
         "n_test": len(data["y_test"]),
+        "relevant_bits": data["relevant"].tolist() if config.task == "parity" else None,
     }
     if return_snapshots:
         result["snapshots"] = tensors
@@ -487,6 +488,8 @@ def _sweep_cell(cell: dict, shared=None) -> dict[str, torch.Tensor]:
     """One phase-diagram cell, run by ``genlab.sweep`` (module level so Ray can ship it)."""
     result = grok(GrokConfig(**cell), progress=False, return_snapshots=True)
     tensors = {**_history_tensors(result["history"]), "wall_seconds": torch.tensor(result["wall_seconds"], dtype=torch.float64)}
+    if result["relevant_bits"] is not None:
+        tensors["relevant_bits"] = torch.tensor(result["relevant_bits"])
     if result["snapshots"]:
         tensors["snapshot_steps"], tensors["snapshot_weights"] = result["snapshots"]["steps"], result["snapshots"]["weights"]
     return tensors
@@ -503,39 +506,3 @@ def sweep_configs(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, lis
     if rows[0] == cols[0]:
         raise ValueError(f"the two axes must differ (both are {rows[0]})")
     return [[replace(base, **{rows[0]: r, cols[0]: c}) for c in cols[1]] for r in rows[1]]
-
-
-def grok_sweep(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, list], *, store, workers: int | None = None, address: str | None = None,
-               progress: bool = True, run_id: str | None = None) -> tuple[dict, "object"]:
-    """A phase diagram: ``grok`` at every (row, col) point of the grid, run in parallel through
-    ``genlab.sweep`` into one store run (``run_id`` resumes an interrupted one: finished cells
-    are kept), each cell classified by ``PHASE_RULE``. Returns (result, run); result.json holds
-    every cell's phase, steps to 99% train/test accuracy and history, and each cell's snapshots
-    stay in ``tasks/<key>.safetensors``."""
-    from genlab.sweep import run_sweep, task_key
-
-    if run_id is not None:
-        run = store.resume_run(run_id)
-        saved = run.config
-        base, rows, cols = GrokConfig(**saved["grok"]), tuple(saved["rows"]), tuple(saved["cols"])
-    grid = sweep_configs(base, rows, cols)
-    if run_id is None:
-        run = store.start_run(f"grok-sweep-{base.task}", {"kind": "grok-sweep", "grok": base.to_dict(), "rows": list(rows), "cols": list(cols)})
-    start = time.time()
-    with run:
-        cells = [c.to_dict() for line in grid for c in line]
-        results = run_sweep(_sweep_cell, cells, run.folder, workers=workers, address=address, progress=progress, description=f"phase diagram {base.task}")
-        out = []
-        for i, (cell, tensors) in enumerate(zip(cells, results)):
-            history = _history_records(tensors)
-            train_99, test_99 = steps_to(history, "train_acc", 0.99), steps_to(history, "test_acc", 0.99)
-            out.append({"row": i // len(cols[1]), "col": i % len(cols[1]), "key": task_key(cell), "config": cell,
-                        "phase": classify_phase(history, base.log_every), "steps_to_train_99": train_99, "steps_to_test_99": test_99,
-                        "grokking_delay": None if train_99 is None or test_99 is None else test_99 - train_99,
-                        "final": {k: v for k, v in history[-1].items() if k != "spectrum"}, "history": history,
-                        "wall_seconds": float(tensors["wall_seconds"])})
-        result = {"kind": "grok-sweep", "base": base.to_dict(), "rows": {"name": rows[0], "values": list(rows[1])}, "cols": {"name": cols[0], "values": list(cols[1])},
-                  "phase_rule": PHASE_RULE, "phase_counts": {p: sum(c["phase"] == p for c in out) for p in PHASES},
-                  "wall_seconds": time.time() - start, "cells": out}
-        run.complete(result, {"task": base.task, "model": base.model, "cells": len(out), **result["phase_counts"]})
-    return result, run

@@ -19,7 +19,6 @@ import html
 import json
 import math
 import re
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -89,13 +88,6 @@ def _pack(array: np.ndarray) -> dict:
 def _finite(value):
     """NaN and infinities as None (JSON.parse refuses them)."""
     return value if not isinstance(value, float) or math.isfinite(value) else None
-
-
-def _grok_config(config: dict):
-    from genlab.phenomena.grokking import GrokConfig
-
-    known = {f.name for f in fields(GrokConfig)}
-    return GrokConfig(**{k: v for k, v in config.items() if k in known})
 
 
 def _snapshot_arrays(snapshots) -> tuple[list[int], np.ndarray] | None:
@@ -176,21 +168,10 @@ def _star_data(weights: np.ndarray, frames: list[int], keys: list[int]) -> tuple
     return stars, figures
 
 
-def _spectra(result: dict, steps: list[int], weights: np.ndarray, frames: list[int], records: list[int]) -> list[list[float]]:
-    """Energy share per frequency at each frame: the history's exact spectrum where it was
-    recorded, else computed from the (float16) snapshot."""
-    import torch
-
-    from genlab.phenomena.grokking import fourier_spectrum
-
-    p = weights.shape[1]
-    out = []
-    for t, r in zip(frames, records):
-        spectrum = result["history"][r].get("spectrum")
-        if spectrum is None or steps[t] != result["history"][r]["step"]:
-            spectrum = fourier_spectrum(torch.from_numpy(weights[t]), p).tolist()
-        out.append([round(v, 5) for v in spectrum])
-    return out
+def _spectra(result: dict, records: list[int]) -> list[list[float]] | None:
+    """Energy share per frequency at each frame, as the study recorded it in the history."""
+    spectra = [result["history"][r].get("spectrum") for r in records]
+    return None if any(s is None for s in spectra) else [[round(v, 5) for v in s] for s in spectra]
 
 
 def _spectrum_figure(spectra: list[list[float]], keys: list[int]) -> dict:
@@ -200,13 +181,6 @@ def _spectrum_figure(spectra: list[list[float]], keys: list[int]) -> dict:
             "layout": {"title": {"text": "embedding energy per frequency (key frequencies in red)", "font": {"size": 14}}, "height": 320,
                        "margin": {"l": 60, "r": 15, "t": 40, "b": 85}, "xaxis": {"title": {"text": "frequency f"}},
                        "yaxis": {"title": {"text": "share of energy"}, "tickformat": ".0%", "range": [0, max(max(s) for s in spectra) * 1.05]}}}
-
-
-def _relevant_bits(config: dict) -> list[int]:
-    """The parity task's relevant bits: not in result.json, so drawn again from the task's seed."""
-    from genlab.phenomena.grokking import make_task
-
-    return make_task(_grok_config(config))["relevant"].tolist()
 
 
 def _parity_weights(weights: np.ndarray, frames: list[int], relevant: list[int]) -> tuple[dict, dict]:
@@ -383,7 +357,7 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
     ]
     relevant = None
     if parity:
-        relevant = _relevant_bits(config)
+        relevant = list(result.get("relevant_bits") or [])
         if snap is not None:
             data["weights"], figures["weights"] = _parity_weights(weights, frames, relevant)
             body += ["<h2>First-layer weights</h2>",
@@ -398,17 +372,11 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
                  "the network finds the relevant bits gradually, long before that shows in its predictions (Barak et al. 2022, \"Hidden progress in deep learning\"). "
                  "The weight norm (right) falls as weight decay removes what the solution does not need.</p>",
                  '<div class="row"><div id="share"></div><div id="norm"></div></div>']
-    elif snap is not None:
-        keys = list(history[-1].get("key_frequencies") or [])
-        if not keys:
-            import torch
-
-            from genlab.phenomena.grokking import fourier_spectrum, key_frequencies
-
-            keys = key_frequencies(fourier_spectrum(torch.from_numpy(weights[-1]), config["p"]))
+    elif snap is not None and history[-1].get("key_frequencies") and (spectra := _spectra(result, records)) is not None:
+        keys = list(history[-1]["key_frequencies"])
         data["stars"], star_figures = _star_data(weights, frames, keys)
         figures.update(star_figures)
-        data["spectra"] = _spectra(result, steps, weights, frames, records)
+        data["spectra"] = spectra
         figures["spectrum"] = _spectrum_figure(data["spectra"], keys)
         body += ["<h2>The embedding's stars</h2>",
                  "<p>Each panel projects the p token embeddings onto one plane: that of the embedding's Fourier coefficient at a key frequency f of the "
@@ -427,7 +395,7 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
             body.append('<p class="note">For multiplication and division the rule is additive in the discrete logarithm of the tokens, '
                         "so a generalizing network's Fourier structure is over log a rather than a, and the stars and spectrum above may stay noisy.</p>")
     else:
-        body.append('<p class="note">This run has no weight snapshots (the fixed circular embedding of mlp-fourier has nothing to learn), so the page shows curves only.</p>')
+        body.append('<p class="note">This run has no weight snapshots and spectra (the fixed circular embedding of mlp-fourier has nothing to learn), so the page shows curves only.</p>')
         if "energy" in figures:
             body.append('<div class="row"><div id="energy"></div></div>')
     if not parity:

@@ -1,7 +1,7 @@
 """The report page of a memorization run (``genlab memorize``): score histogram, the most and
 least memorized training images with their labels, split-half stability over K, the canaries'
-ROC. Every number and figure comes from result.json; the gallery's pixels are read from the
-built-in dataset by the indices result.json lists."""
+ROC. Every number and figure comes from result.json; the gallery's pixels from the run's
+``gallery.safetensors`` (written by the recipe)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _trajectories(result: dict, Figure) -> str:
 
 
 def _gallery(result: dict, entries: list[dict], Figure, images) -> str:
-    if images is None:
+    if images is None or any(e["index"] not in images for e in entries):
         return _table(["index", "label", "original", "score", "95% interval"], [[e["index"], e["label"], e["original_label"], _fmt(e["score"], 3), f"[{e['low']:.2f}, {e['high']:.2f}]"] for e in entries])
     cols = 8
     rows = (len(entries) + cols - 1) // cols
@@ -92,13 +92,15 @@ def _gallery(result: dict, entries: list[dict], Figure, images) -> str:
     return _img(fig) + "<p>Title: score and training label; * marks a planted canary (its original label differs).</p>"
 
 
-def _images(config: dict):
-    try:
-        from genlab.data import load_dataset
-
-        return load_dataset(config["dataset"]).x_train[: config.get("train_size")].numpy()
-    except Exception:  # noqa: BLE001  (the page still renders, with tables instead of pictures)
+def _images(folder: Path) -> dict | None:
+    """Training index -> image, for the examples the gallery shows (None: tables instead)."""
+    path = folder / "gallery.safetensors"
+    if not path.is_file():
         return None
+    from safetensors.numpy import load_file
+
+    saved = load_file(str(path))
+    return dict(zip(saved["index"].tolist(), saved["images"]))
 
 
 def render_memorization_report(result: dict, config: dict, images=None) -> str:
@@ -143,7 +145,7 @@ def render_memorization_report(result: dict, config: dict, images=None) -> str:
 def write_memorization_report(run_folder: str | Path) -> Path:
     folder = Path(run_folder)
     result, config = read_run(folder)
-    return _write_page(folder, render_memorization_report(result, config, _images(config)))
+    return _write_page(folder, render_memorization_report(result, config, _images(folder)))
 
 
 def _counterfactual(result: dict) -> str:
@@ -184,7 +186,6 @@ def render_text_report(result: dict, config: dict) -> str:
     members = result["rows"][0]
     headline = (f"{members['extracted_exact']:.1%} of {members['scored_for_extraction']} {members['set']} extracted exactly "
                 f"({result['prefix']}-token prompt, {result['suffix']} tokens to match)")
-    from genlab.memorization._text import attack_summary
 
     rows = [[r["set"], r["documents"], f"{r['extracted_exact']:.1%} ({r['extracted_count']})", f"{r['near_match_90']:.1%}", _fmt(r["token_match"], 3), _fmt(r["bits_per_token"], 3),
              attack_summary(r), attack_summary(r, "tpr_at_1pct_fpr")] for r in result["rows"]]
@@ -207,3 +208,11 @@ def write_text_report(run_folder: str | Path) -> Path:
     folder = Path(run_folder)
     result, config = read_run(folder)
     return _write_page(folder, render_text_report(result, config))
+
+
+ATTACKS = ("loss", "zlib", "extraction")
+
+
+def attack_summary(row: dict, measure: str = "auc") -> str:
+    """``loss / zlib / extraction`` values of a control row (``auc`` or ``tpr_at_1pct_fpr``), '' for the members' row."""
+    return " / ".join(f"{row[f'mia_{a}_{measure}']:.3f}" for a in ATTACKS if f"mia_{a}_{measure}" in row)

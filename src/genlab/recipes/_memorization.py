@@ -8,11 +8,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from genlab.memorization._canaries import plant_mislabeled
-from genlab.memorization._feldman import TRAJECTORIES, classify_trajectories
-from genlab.memorization._scores import BuiltinModel, MemorizationConfig, MemorizationResult, save_outcomes, scores
-from genlab.models import ModelConfig
+from genlab.data import ByteTokenizer, load_corpus
+from genlab.memorization import (FRESH_KJV_STYLE, TRAJECTORIES, BuiltinModel, MemorizationConfig, MemorizationResult, canary_text, classify_trajectories,
+                                 counterfactual_memorization, edit_similarity, greedy_generate, plant_mislabeled, plant_text_canaries, roc, save_outcomes, scores,
+                                 shuffled_words, text_memorization_study)
+from genlab.models import GPTConfig, ModelConfig, build_gpt, load_pretrained
+from genlab.recipes._certify import builtin_data
+from genlab.report import write_report
 from genlab.store import Run, RunStore
+from genlab.train import TrainConfig, document_windows, encode_documents, train
 
 GALLERY = 24  # most and least memorized examples listed in result.json
 
@@ -52,9 +56,7 @@ def resume_memorize(store: RunStore, run_id: str, *, workers: int | None = None,
 
 
 def _data(run_config: dict):
-    from genlab.certify._builtin import _builtin_data
-
-    ds = _builtin_data(run_config["dataset"], run_config["train_size"], run_config["test_size"])
+    ds = builtin_data(run_config["dataset"], run_config["train_size"], run_config["test_size"])
     count = run_config["canaries"]
     if not 0 <= count < len(ds.y_train):
         raise ValueError(f"canaries must lie between 0 and the {len(ds.y_train)} training examples, got {count}")
@@ -84,10 +86,10 @@ def _memorize_in_run(run: Run, workers, address, progress: bool, report: bool) -
                                    for w, (s, _) in zip(sizes, per_size)]
             summary["trajectories"] = trajectory_summary(sizes, np.stack([sc for _, sc in per_size]), y, ds.y_train, canary_idx)
         summary |= {"dataset": ds.name, "n_train": len(y), "n_test": len(ds.y_test), "config": config.to_dict(), "wall_seconds": sum(s["wall_seconds"] for s, _ in per_size)}
+        shown = torch.tensor(sorted({e["index"] for key in ("most_memorized", "least_memorized") for e in summary[key]}), dtype=torch.long)
+        run.save_tensors("gallery", {"index": shown, "images": ds.x_train[shown]})  # the report's pictures: it reads only the run folder
         run.complete(summary, {"dataset": ds.name, "models": config.models, "sizes": sizes, "mean_score": summary["mean_score"], "canary_auc": summary.get("canaries", {}).get("auc")})
     if report:
-        from genlab.report import write_report
-
         write_report(run.folder)
     return summary, run
 
@@ -153,10 +155,6 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
     have seen (the same documents with shuffled words; for the Bible also FRESH_KJV_STYLE)."""
     import time
 
-    from genlab.data import load_corpus
-    from genlab.memorization._controls import FRESH_KJV_STYLE
-    from genlab.memorization._text import edit_similarity, greedy_generate, shuffled_words, text_memorization_study
-    from genlab.models import load_pretrained
 
     if documents < 2:
         raise ValueError(f"documents must be >= 2, got {documents}")
@@ -189,8 +187,6 @@ def memorize_text_builtin(pretrained: str, corpus: str, *, store: RunStore, docu
         result = {**run_config, "rows": rows, "examples": shown, "wall_seconds": time.time() - start}
         run.complete(result, {"pretrained": pretrained, "corpus": corpus, "extracted": rows[0]["extracted_exact"]})
     if report:
-        from genlab.report import write_report
-
         write_report(run.folder)
     return result, run
 
@@ -207,13 +203,6 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
     memorization (genlab.memorization.counterfactual_memorization)."""
     import time
 
-    from genlab.certify._language import _sequences, _windows
-    from genlab.data import ByteTokenizer, load_corpus
-    from genlab.memorization._canaries import canary_text, plant_text_canaries
-    from genlab.memorization._feldman import roc
-    from genlab.memorization._text import counterfactual_memorization, text_memorization_study
-    from genlab.models import GPTConfig, build_gpt
-    from genlab.train import TrainConfig, train
 
     GPTConfig(size)  # a bad size fails before any work
     if documents < 2:
@@ -228,7 +217,7 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
     run = store.start_run(f"memorize-text-{size}", config)
     start = time.time()
     with run:
-        x, y = _windows(_sequences(tokenizer, docs), tokenizer.bos_id, context)
+        x, y = document_windows(encode_documents(tokenizer, docs), tokenizer.bos_id, context)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = build_gpt(GPTConfig(size, vocab_size=tokenizer.vocab_size, context=context))
@@ -256,7 +245,5 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
                   "train_loss_bits_per_byte": history[-1]["loss"] / math.log(2), "wall_seconds": time.time() - start}
         run.complete(result, {"model": size, "corpus": corpus, "canaries_extracted": rows[0]["extracted_exact"]})
     if report:
-        from genlab.report import write_report
-
         write_report(run.folder)
     return result, run
