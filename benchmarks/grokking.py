@@ -50,7 +50,8 @@ from _common import ROOT, machine, previous_rows, write_results
 
 import torch
 
-from genlab.phenomena.grokking import GrokConfig, grok
+from genlab.phenomena.grokking import GrokConfig
+from genlab.phenomena.grokking import run as grok
 from genlab.recipes import grok_sweep
 from genlab.report import write_report
 from genlab.store import RunStore
@@ -132,16 +133,16 @@ def run_case(name: str, device: str, seed: int = 0, progress: bool = True, threa
     run = RunStore(ROOT / "runs" / "bench").start_run(f"grok-{name}", {"kind": "grok", "grok": config.to_dict()})
     with run:
         result = grok(config, run=run, progress=progress)
-        run.complete(result, {"case": name})
+        run.complete(result.to_dict(), {"case": name})
     write_report(run.folder)
-    f = result["final"]
+    f = result.final
     where = "" if device == "cpu" else f", {torch.cuda.get_device_name(device) if device.startswith('cuda') else device}"
     return {"case": name, "task": f"{config.task} " + (f"n={config.n_bits} k={config.k_bits}" if config.task == "parity" else f"p={config.p} frac={config.train_frac}"),
             "model": config.model + (f" x{config.layers}" if config.layers > 1 else "") + (f", batch {config.batch_size}" if config.batch_size else "") + where,
-            "steps": config.steps, "steps_run": f["step"], "steps_to_train_99": result["steps_to_train_99"], "steps_to_test_99": result["steps_to_test_99"],
-            "grokking_delay": result["grokking_delay"], "test_acc": f["test_acc"], "key_frequencies": f.get("key_frequencies"),
-            "key_energy_share": f.get("key_energy_share"), "parity_trace": _parity_trace(result["history"]) if config.task == "parity" else None,
-            "wall_seconds": result["wall_seconds"], "run_id": run.id, "seed": seed, "device": device, "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+            "steps": config.steps, "steps_run": f["step"], "steps_to_train_99": result.steps_to_train_99, "steps_to_test_99": result.steps_to_test_99,
+            "grokking_delay": result.grokking_delay, "test_acc": f["test_acc"], "key_frequencies": f.get("key_frequencies"),
+            "key_energy_share": f.get("key_energy_share"), "parity_trace": _parity_trace(result.history) if config.task == "parity" else None,
+            "wall_seconds": result.wall_seconds, "run_id": run.id, "seed": seed, "device": device, "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
 def main() -> None:

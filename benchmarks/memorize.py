@@ -55,12 +55,12 @@ def case_scores(store: RunStore, models: int, reuse: str | None) -> list[dict]:
     if reuse:
         run = store.get(reuse)
         wall = json.loads((run.folder / "result.json").read_text())["wall_seconds"]
-        result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=0)
+        result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), run=run, workers=0)
     else:
         run = store.start_run("bench-memorize", {"kind": "bench-memorize", "config": config.to_dict(), "train_size": TRAIN_SIZE, "canaries": CANARIES})
         start = time.time()
         with run:
-            result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), folder=run.folder, workers=2)
+            result = scores(BuiltinModel(MODEL, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test), run=run, workers=2)
             run.complete({"wall_seconds": time.time() - start})
         wall = time.time() - start
     is_canary = np.zeros(len(y), dtype=bool)
@@ -105,7 +105,7 @@ def case_throughput(store: RunStore, count: int = 8) -> list[dict]:
     for workers in (1, 2):
         run = store.start_run("bench-throughput", {"kind": "bench-throughput", "workers": workers})
         start = time.time()
-        scores(shared["model_fn"], (ds.x_train, y), replace(config, seed=workers), folder=run.folder, workers=workers, progress=False)
+        scores(shared["model_fn"], (ds.x_train, y), replace(config, seed=workers), run=run, workers=workers, progress=False)
         rows.append({"case": "throughput", "engine": "genlab.sweep (Ray, embedded)", "workers": workers, "models": count, "wall_seconds": time.time() - start})
         run.complete({})
     for r in rows:

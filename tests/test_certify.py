@@ -1,5 +1,6 @@
 """The Python API on scikit-learn's digits: a user's own nn.Module, both priors, honest choices."""
 
+import json
 import math
 
 import pytest
@@ -8,7 +9,7 @@ from torch import nn
 
 import genlab
 from genlab.bounds import occam_bound
-from genlab.certify import CertifyConfig, split_prior_bound, verify
+from genlab.certify import CertifyConfig, CertifyResult, split_prior_bound, verify
 from genlab.data import load_dataset
 from genlab.store import RunStore
 from genlab.train import TrainConfig
@@ -46,6 +47,7 @@ def test_certify_a_user_model(digits, tmp_path):
     assert result.train_error < result.error_bound < 1
     assert result.error_bound < result.baselines["random_guess_error"]  # non-vacuous on 1,437 digits
     run.complete(result.to_dict())
+    assert CertifyResult.from_dict(json.loads((run.folder / "result.json").read_text())) == result  # result.json holds the whole result
     torch.manual_seed(1)
     report = verify(run.folder, model=UserNet(), train_data=(digits.x_train, digits.y_train), test_data=(digits.x_test, digits.y_test))
     # theta_0 of a user model is its given initialisation, which a fresh UserNet() does not reproduce:

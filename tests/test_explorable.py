@@ -11,7 +11,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from genlab.phenomena.grokking import GrokConfig, grok, make_task
+from genlab.phenomena.grokking import GrokConfig, make_task
+from genlab.phenomena.grokking import run as grok
 from genlab.report import render_grok_page, render_grok_sweep_page, write_grok_report, write_grok_sweep_report, write_report
 from genlab.report._grokking import MAX_FRAMES, _frame_indices, _pack, fourier_plane, star_projection
 
@@ -21,12 +22,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 @pytest.fixture(scope="module")
 def modular_run():
-    return grok(GrokConfig(p=13, steps=40, log_every=10, width=32, embed=16), progress=False, return_snapshots=True)
+    r = grok(GrokConfig(p=13, steps=40, log_every=10, width=32, embed=16), progress=False)
+    return r.to_dict() | {"snapshots": r.snapshots}  # result.json's content, and the snapshots file
 
 
 @pytest.fixture(scope="module")
 def parity_run():
-    return grok(GrokConfig(task="parity", n_bits=12, k_bits=3, train_size=200, width=32, steps=40, log_every=10), progress=False, return_snapshots=True)
+    r = grok(GrokConfig(task="parity", n_bits=12, k_bits=3, train_size=200, width=32, steps=40, log_every=10), progress=False)
+    return r.to_dict() | {"snapshots": r.snapshots}
 
 
 def page_data(page: str) -> dict:

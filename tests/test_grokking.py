@@ -1,22 +1,14 @@
 """Grokking lab: tasks, models, optimization extras and progress measures."""
 
+import json
 import math
 
 import pytest
 import torch
 
-from genlab.phenomena.grokking import (
-    GrokConfig,
-    Grokfast,
-    build_model,
-    fourier_spectrum,
-    grok,
-    key_frequencies,
-    make_task,
-    orthogonal_gradient,
-    restricted_excluded_loss,
-    stablemax_cross_entropy,
-)
+from genlab.phenomena.grokking import GrokConfig, GrokResult, build_grok_model, fourier_spectrum, key_frequencies, make_task, restricted_excluded_loss
+from genlab.phenomena.grokking import run as grok
+from genlab.train import Grokfast, orthogonal_gradient, stablemax_cross_entropy
 
 
 @pytest.mark.parametrize("task,check", [
@@ -106,37 +98,40 @@ def test_grokfast_adds_lambda_times_the_gradient_ema():
 
 @pytest.mark.parametrize("model", ["mlp", "mlp-fourier", "transformer"])
 def test_a_short_run_logs_every_measure(model):
-    r = grok(GrokConfig(p=13, model=model, steps=20, log_every=10, width=32, embed=16), progress=False, return_snapshots=True)
-    steps = [h["step"] for h in r["history"]]
+    r = grok(GrokConfig(p=13, model=model, steps=20, log_every=10, width=32, embed=16), progress=False)
+    steps = [h["step"] for h in r.history]
     assert steps == [0, 10, 20]
-    assert r["history"][-1]["train_loss"] < r["history"][0]["train_loss"]
+    assert r.history[-1]["train_loss"] < r.history[0]["train_loss"]
     if model != "mlp-fourier":
-        assert len(r["history"][-1]["key_frequencies"]) == 5 and 0 < r["history"][-1]["key_energy_share"] <= 1
-        snaps = r["snapshots"]
+        assert len(r.history[-1]["key_frequencies"]) == 5 and 0 < r.history[-1]["key_energy_share"] <= 1
+        snaps = r.snapshots
         assert snaps["steps"].tolist() == [0, 10, 20] and snaps["weights"].shape == (3, 13, 16)
         assert not torch.equal(snaps["weights"][0], snaps["weights"][-1])  # the embedding moved
     else:
-        assert r["snapshots"] == {}  # a fixed embedding has nothing to draw
+        assert r.snapshots is None  # a fixed embedding has nothing to draw
 
 
 def test_grokfast_papers_decoder_trains_in_minibatches():
     config = GrokConfig(task="mul", p=13, model="decoder", layers=2, embed=16, steps=30, log_every=10, batch_size=32, lr=1e-3, betas=[0.9, 0.98], warmup=10, weight_decay=0.005)
     assert config.betas == (0.9, 0.98)
-    model = build_model(config, {})
+    model = build_grok_model(config, {})
     assert len(model.blocks) == 2 and model(torch.tensor([[1, 2], [3, 4]])).shape == (2, 13)
     r = grok(config, progress=False)
-    assert [h["step"] for h in r["history"]] == [0, 10, 20, 30] and r["history"][-1]["train_loss"] < r["history"][0]["train_loss"]
+    assert [h["step"] for h in r.history] == [0, 10, 20, 30] and r.history[-1]["train_loss"] < r.history[0]["train_loss"]
 
 
 def test_two_layer_transformer_has_two_blocks():
-    model = build_model(GrokConfig(p=13, model="transformer", layers=2, embed=16), {})
+    model = build_grok_model(GrokConfig(p=13, model="transformer", layers=2, embed=16), {})
     assert len(model.attention) == 2 and model(torch.tensor([[1, 2], [3, 4]])).shape == (2, 13)
 
 
 def test_parity_run_measures_the_relevant_weight_share():
-    r = grok(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200, steps=10, log_every=5, width=16), progress=False, return_snapshots=True)
-    assert 0 < r["history"][-1]["relevant_weight_share"] < 1
-    assert r["snapshots"]["weights"].shape == (3, 16, 8)  # first-layer weights at steps 0, 5, 10
+    r = grok(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200, steps=10, log_every=5, width=16), progress=False)
+    assert 0 < r.history[-1]["relevant_weight_share"] < 1
+    assert r.relevant_bits == make_task(GrokConfig(task="parity", n_bits=8, k_bits=2, train_size=200))["relevant"].tolist()
+    back = GrokResult.from_dict(json.loads(json.dumps(r.to_dict())))  # what result.json holds, read back
+    assert back == r and back.snapshots is None and "snapshots" not in r.to_dict()
+    assert r.snapshots["weights"].shape == (3, 16, 8)  # first-layer weights at steps 0, 5, 10
 
 
 def test_cli_grok_writes_a_complete_run(tmp_path):
@@ -184,7 +179,7 @@ def test_phase_diagram_sweep_classifies_every_cell_and_resumes(tmp_path, monkeyp
     base = GrokConfig(p=13, steps=40, log_every=10, width=32, embed=16)
     rows, cols = ("weight_decay", [0.0, 1.0]), ("train_frac", [0.3, 0.6])
     store = RunStore(tmp_path)
-    real, calls = recipe._sweep_cell, []
+    real, calls = recipe.sweep_cell, []
 
     def flaky(cell, shared=None):
         if len(calls) == 2:
@@ -192,13 +187,13 @@ def test_phase_diagram_sweep_classifies_every_cell_and_resumes(tmp_path, monkeyp
         calls.append(cell)
         return real(cell, shared)
 
-    monkeypatch.setattr(recipe, "_sweep_cell", flaky)
+    monkeypatch.setattr(recipe, "sweep_cell", flaky)
     with pytest.raises(KeyboardInterrupt):
         recipe.grok_sweep(base, rows, cols, store=store, workers=0, progress=False, report=False)
     (run_row,) = store.runs()
     assert run_row["status"] == "failed"
     calls.clear()
-    monkeypatch.setattr(recipe, "_sweep_cell", lambda cell, shared=None: calls.append(cell) or real(cell, shared))
+    monkeypatch.setattr(recipe, "sweep_cell", lambda cell, shared=None: calls.append(cell) or real(cell, shared))
     result, run = recipe.grok_sweep(None, None, None, store=store, workers=0, progress=False, run_id=run_row["id"], report=False)
     assert len(calls) == 2  # only the two unfinished cells ran
     assert [(c["row"], c["col"]) for c in result["cells"]] == [(0, 0), (0, 1), (1, 0), (1, 1)]

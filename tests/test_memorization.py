@@ -136,7 +136,7 @@ def test_roc_of_perfect_and_useless_scores():
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError, match="score"):
         MemorizationConfig(score="loss")
-    with pytest.raises(ValueError, match="at least 4"):
+    with pytest.raises(ValueError, match="models must be an integer >= 4"):
         MemorizationConfig(models=2)
 
 
@@ -371,17 +371,30 @@ def test_intervals_hold_their_estimate_for_unbounded_and_log_scores_and_are_nan_
     assert np.isnan(s.low).all() and np.isfinite(s.score).all()
 
 
-def test_a_folder_of_another_setting_is_refused(tmp_path):
-    from genlab.memorization import scores
+def test_a_run_of_another_setting_is_refused_and_results_round_trip(tmp_path):
+    import json
+
+    from genlab.memorization import MemorizationResult, scores
+    from genlab.store import RunStore
     from genlab.train import TrainConfig
 
     x, y = torch.randn(40, 3), torch.arange(40) % 2
     model_fn = BuiltinLinear()
     config = MemorizationConfig(models=4, train=TrainConfig(epochs=1, batch_size=16))
-    scores(model_fn, (x, y), config, folder=tmp_path, workers=0, progress=False)
-    scores(model_fn, (x, y), config, folder=tmp_path, workers=0, progress=False)  # the same setting resumes
+    run = RunStore(tmp_path).start_run("memorize", {})
+    first = scores(model_fn, (x, y), config, test_data=(x[:10], y[:10]), run=run, workers=0, progress=False)
+    again = scores(model_fn, (x, y), config, test_data=(x[:10], y[:10]), run=run, workers=0, progress=False)  # the same setting resumes
+    assert torch.equal(first.probability, again.probability)
+    saved = run.load_tensors("scores")["score"].numpy()
+    assert np.array_equal(saved, first.scores.score, equal_nan=True)
     with pytest.raises(ValueError, match="another setting"):
-        scores(model_fn, (x + 1, y), config, folder=tmp_path, workers=0, progress=False)
+        scores(model_fn, (x + 1, y), config, run=run, workers=0, progress=False)
+    back = MemorizationResult.from_dict(json.loads(json.dumps(first.to_dict())))
+    assert back.config == first.config and back.wall_seconds == first.wall_seconds
+    for name in ("masks", "correct", "probability", "test_correct", "test_probability"):
+        assert torch.equal(getattr(back, name), getattr(first, name)) and getattr(back, name).dtype == getattr(first, name).dtype, name
+    assert all(np.array_equal(getattr(back.scores, k), getattr(first.scores, k), equal_nan=True) for k in ("score", "low", "high", "n_in", "mean_out"))
+    assert all(np.array_equal(a, b) for a, b in zip(back.influence, first.influence))
 
 
 class BuiltinLinear:

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import genlab
-from genlab.certify import LMCertifyConfig, certify_language_model
+from genlab.certify import LMCertifyConfig, LMCertifyResult, certify_language_model
 from genlab.certify._verify_language import recompute_statement
 from genlab.data import ByteTokenizer, make_tokenizer
 from genlab.models import GPTConfig, build_gpt
@@ -49,6 +49,7 @@ def _verify(folder, pristine, docs, tok):
 
 def test_a_fresh_byte_certificate_verifies(byte_certificate):
     folder, pristine, docs, result = byte_certificate
+    assert LMCertifyResult.from_dict(json.loads((folder / "result.json").read_text())) == result  # result.json holds the whole result
     report = _verify(folder, pristine, docs, ByteTokenizer())
     assert report.ok, [c for c in report.checks if not c.ok]
     names = {c.name for c in report.checks}

@@ -24,7 +24,8 @@ _EXPORTS = {
     "MemorizationResult": ("genlab.memorization", "MemorizationResult"),
     "memorization_scores": ("genlab.memorization", "scores"),
     "GrokConfig": ("genlab.phenomena.grokking", "GrokConfig"),
-    "grok": ("genlab.phenomena.grokking", "grok"),
+    "GrokResult": ("genlab.phenomena.grokking", "GrokResult"),
+    "grok": ("genlab.phenomena.grokking", "run"),
     "verify": ("genlab.recipes", "verify"),
 }
 _PACKAGES = ("bounds", "certify", "cli", "compress", "data", "memorization", "models", "phenomena", "recipes", "report", "store", "sweep", "train")

@@ -370,11 +370,11 @@ def grok(
 
     result, run = _run_study(lambda: grok_builtin(config, store=store, progress=not quiet), out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
     page = run.folder / "report.html"
-    f = result["final"]
+    f = result.final
     console.print(f"[bold green]grok[/] {task}: train accuracy {f['train_acc']:.4f}, test accuracy {f['test_acc']:.4f} after {config.steps} steps "
-                  f"({result['wall_seconds']:.0f} s)")
-    console.print(f"  99% train accuracy at step {result['steps_to_train_99']}, 99% test accuracy at step {result['steps_to_test_99']}"
-                  + (f": a grokking delay of {result['grokking_delay']} steps" if result["grokking_delay"] is not None else ""))
+                  f"({result.wall_seconds:.0f} s)")
+    console.print(f"  99% train accuracy at step {result.steps_to_train_99}, 99% test accuracy at step {result.steps_to_test_99}"
+                  + (f": a grokking delay of {result.grokking_delay} steps" if result.grokking_delay is not None else ""))
     if "key_frequencies" in f:
         console.print(f"  embedding energy in the key frequencies {f['key_frequencies']}: {f['key_energy_share']:.1%}")
     console.print(f"  run folder: {run.folder}  (explorable: {page})")

@@ -27,12 +27,13 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
 
 from genlab import bounds
+from genlab.config import Config, Result, check_choice, check_fraction, check_int
 from genlab.compress import PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
 from genlab.store import write_json
@@ -44,7 +45,7 @@ CODE_FILE = "model.code"
 
 
 @dataclass(frozen=True)
-class CertifyConfig:
+class CertifyConfig(Config):
     """Everything that fixes a certificate, chosen before the data is seen.
 
     Attributes:
@@ -97,15 +98,11 @@ class CertifyConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if self.projector not in PROJECTORS:
-            raise ValueError(f"projector must be one of {', '.join(PROJECTORS)}, got {self.projector!r}")
-        if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
-            raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
+        check_choice("projector", self.projector, PROJECTORS)
+        check_fraction("delta", self.delta, example=0.05)
         check_coder(self.coder, self.code_format)
-        if self.prior not in PRIORS:
-            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {self.prior!r}")
-        if not 0 < self.prior_fraction < 1:
-            raise ValueError(f"prior_fraction must lie strictly between 0 and 1, got {self.prior_fraction}")
+        check_choice("prior", self.prior, PRIORS)
+        check_fraction("prior_fraction", self.prior_fraction, example=0.5)
         if not self.subspace_dims or any(int(d) < 1 for d in self.subspace_dims):
             raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
         if not self.levels or any(int(L) < 2 for L in self.levels):
@@ -114,8 +111,7 @@ class CertifyConfig:
             raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
         if any(not 0 < f <= 1 for f in self.quantization_stages) or list(self.quantization_stages) != sorted(self.quantization_stages):
             raise ValueError(f"quantization_stages must be increasing shares in (0, 1], got {self.quantization_stages}")
-        if not (isinstance(self.qat_restarts, int) and self.qat_restarts >= 1):
-            raise ValueError(f"qat_restarts must be an integer >= 1, got {self.qat_restarts!r}")
+        check_int("qat_restarts", self.qat_restarts)
         if len(set(self.subspace_dims)) != len(self.subspace_dims) or len(set(self.levels)) != len(self.levels):
             raise ValueError("subspace_dims and levels must not repeat values (each grid point is paid for)")
 
@@ -125,25 +121,16 @@ class CertifyConfig:
         restart), in code-index order; the code names one with ceil(log2 K) bits."""
         return [(int(d), int(L), r) for d in self.subspace_dims for L in self.levels for r in range(self.qat_restarts)]
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict) -> "CertifyConfig":
         data = dict(data)
         data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
         data.setdefault("code_format", 1)  # and those written before format 2, format 1
-        for key in ("train", "qat", "prior_train"):
-            if key in data:
-                data[key] = TrainConfig(**data[key])
-        for key in ("subspace_dims", "levels", "quantization_stages"):
-            if key in data:
-                data[key] = tuple(data[key])
-        return cls(**data)
+        return super().from_dict(data)
 
 
 @dataclass
-class CertifyResult:
+class CertifyResult(Result):
     """A certificate (the fields of result.json). Errors are of the decoded model."""
 
     dataset: str
@@ -165,7 +152,7 @@ class CertifyResult:
     levels: int
     grid_size: int
     grid_index: int
-    num_parameters: int
+    n_parameters: int
     code_file: str
     code_sha256: str
     candidates: list
@@ -173,11 +160,15 @@ class CertifyResult:
     quantization: dict
     wall_seconds: float
     environment: dict
-    config: dict
+    config: CertifyConfig
     run_id: str | None = None
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @classmethod
+    def from_dict(cls, data: dict) -> "CertifyResult":
+        data = dict(data)
+        if "num_parameters" in data:  # result.json written before the field names were shared by all studies
+            data["n_parameters"] = data.pop("num_parameters")
+        return super().from_dict(data)
 
     def __str__(self) -> str:
         test = "n/a" if self.test_error is None else f"{self.test_error:.4f}"
@@ -312,7 +303,7 @@ def certify_classifier(
     x, y = as_tensors(train_data, "train_data")
     x_test, y_test = as_tensors(test_data, "test_data") if test_data is not None else (None, None)
     base = copy.deepcopy(model).cpu()
-    num_parameters = count_parameters(base)
+    n_parameters = count_parameters(base)
 
     saved = _saved_candidates(run)
     if config.prior == "data-dependent":
@@ -393,7 +384,7 @@ def certify_classifier(
         levels=chosen["levels"],
         grid_size=len(config.grid),
         grid_index=chosen["grid_index"],
-        num_parameters=num_parameters,
+        n_parameters=n_parameters,
         code_file=CODE_FILE,
         code_sha256=hashlib.sha256(payload).hexdigest(),
         candidates=candidates,
@@ -401,6 +392,6 @@ def certify_classifier(
         quantization=chosen["quantization"],
         wall_seconds=time.time() - start,
         environment={"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(), "device": config.device, "threads": torch.get_num_threads()},
-        config=config.to_dict(),
+        config=config,
         run_id=None if run is None else run.id,
     )

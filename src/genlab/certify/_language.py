@@ -39,7 +39,7 @@ import math
 import platform
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -47,6 +47,7 @@ import torch
 from torch import nn
 
 from genlab import bounds
+from genlab.config import Config, Result, check_choice, check_fraction, check_int
 from genlab.certify._classifier import quantization_aware_training
 from genlab.certify._ngram import fit_ngram
 from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, encode_merges
@@ -62,7 +63,7 @@ DOCUMENT_BOUNDS = ("split-kl", "bernstein", "hoeffding")
 
 
 @dataclass(frozen=True)
-class LMCertifyConfig:
+class LMCertifyConfig(Config):
     """Everything that fixes a language-model certificate, chosen before the data is seen.
 
     Attributes:
@@ -124,10 +125,9 @@ class LMCertifyConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        if not (isinstance(self.delta, (int, float)) and 0 < self.delta < 1):
-            raise ValueError(f"delta must lie strictly between 0 and 1 (e.g. 0.05), got {self.delta}")
+        check_choice("method", self.method, METHODS)
+        check_fraction("delta", self.delta, example=0.05)
+        check_fraction("sample_share", self.sample_share, example=0.5)
         check_coder(self.coder, self.code_format)
         if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
@@ -135,13 +135,8 @@ class LMCertifyConfig:
             raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
         if min(self.m_documents or 1, self.m_tokens or 1, self.m_test) < 1:
             raise ValueError("m_documents and m_tokens (None: all) and m_test must be >= 1")
-        if not isinstance(self.splits, int) or self.splits < 1:
-            raise ValueError(f"splits must be an int >= 1 (e.g. 1024), got {self.splits!r}")
-        if self.document_bound not in DOCUMENT_BOUNDS:
-            raise ValueError(f"document_bound must be one of {', '.join(DOCUMENT_BOUNDS)}, got {self.document_bound!r}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+        check_int("splits", self.splits)
+        check_choice("document_bound", self.document_bound, DOCUMENT_BOUNDS)
 
     @classmethod
     def from_dict(cls, data: dict) -> "LMCertifyConfig":
@@ -149,17 +144,11 @@ class LMCertifyConfig:
         data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
         data.setdefault("code_format", 1)  # and those written before format 2, format 1
         data.setdefault("document_bound", "hoeffding")  # and those written before the forms, Hoeffding
-        for key in ("train", "qat"):
-            if key in data:
-                data[key] = TrainConfig(**data[key])
-        for key in ("quantization_stages", "alphas"):
-            if key in data:
-                data[key] = tuple(data[key])
-        return cls(**data)
+        return super().from_dict(data)
 
 
 @dataclass
-class LMCertifyResult:
+class LMCertifyResult(Result):
     """A language-model certificate (the fields of result.json), for the decoded model.
 
     ``bounds`` maps ``document/loss``, ``document/top1``, ..., ``token/top100`` to the
@@ -188,7 +177,7 @@ class LMCertifyResult:
     quantization: dict
     wall_seconds: float
     environment: dict
-    config: dict
+    config: LMCertifyConfig
     run_id: str | None = None
     sample: dict = field(default_factory=dict)
     baselines: dict = field(default_factory=dict)
@@ -201,9 +190,6 @@ class LMCertifyResult:
     @property
     def token_bound(self) -> float:
         return self.bounds["token/loss"]["bound"]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _sample_positions(lengths: np.ndarray, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -464,7 +450,7 @@ def certify_language_model(
         quantization={"codebook": [float(v) for v in codebook.float()], "counts": counts, "entropy_bits": empirical_entropy_bits(indices.numpy()), "code_sha256": hashlib.sha256(payload).hexdigest()},
         wall_seconds=round(time.time() - started, 1),
         environment={"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(), "device": config.device, "threads": torch.get_num_threads()},
-        config=config.to_dict(),
+        config=config,
         run_id=None if run is None else run.id,
         sample={"seed": subsample_seed, "m_documents": int(len(doc_sample)), "m_tokens": int(len(tok_docs)), "statements": statements, "sample_share": config.sample_share,
                 "alphas": list(config.alphas), "document_bound": config.document_bound, "splits": config.splits},

@@ -6,20 +6,20 @@ import contextlib
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
+from genlab.config import Config, Result, check_choice, check_fraction, check_int
 from genlab.memorization._feldman import SCORES, Scores, estimate, influence, outcome, membership_masks, pack_bits, roc, split_half_stability
 from genlab.sweep import run_sweep
 from genlab.train import TrainConfig, train
 
 
 @dataclass(frozen=True)
-class MemorizationConfig:
+class MemorizationConfig(Config):
     """Everything that fixes a memorization estimate.
 
     Attributes:
@@ -48,29 +48,29 @@ class MemorizationConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if self.score not in SCORES:
-            raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
-        if self.models < 4:
-            raise ValueError(f"need at least 4 models (two per split half), got {self.models}")
-        if not 0 < self.subset < 1:
-            raise ValueError(f"subset must lie strictly between 0 and 1 (e.g. 0.7), got {self.subset}")
+        check_choice("score", self.score, SCORES)
+        check_int("models", self.models, minimum=4)  # two per split half
+        check_fraction("subset", self.subset, example=0.7)
         if self.distill_temperature is not None and not self.distill_temperature > 0:
             raise ValueError(f"distill_temperature must be > 0 (e.g. 2), got {self.distill_temperature}")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "MemorizationConfig":
-        data = dict(data)
-        if "train" in data:
-            data["train"] = TrainConfig(**data["train"])
-        return cls(**data)
 
 
 @dataclass
-class MemorizationResult:
-    """Scores of every training example, and what they rest on (K x n masks and outcomes)."""
+class MemorizationResult(Result):
+    """Scores of every training example, and what they rest on (K x n masks and outcomes).
+
+    Attributes:
+        scores: per-example scores, 95% intervals and the counts behind them.
+        masks: K x n booleans, model k trained on example i.
+        correct: K x n booleans, model k classifies training example i correctly.
+        probability: K x n probabilities (float16) of the true label.
+        test_correct, test_probability: the same on the test examples (None without test data).
+        influence: (indices, values) of the ``influence_top`` most influential training examples
+            of every test example (None without test data).
+        config: the estimate's configuration.
+        wall_seconds: time the estimate took.
+    """
 
     scores: Scores
     masks: torch.Tensor
@@ -87,6 +87,20 @@ class MemorizationResult:
         """The K x n outcomes the scores use (the config's score)."""
         return outcome(self.config.score, self.correct, self.probability)
 
+    def to_dict(self) -> dict:
+        """Every field as JSON-ready lists (large: K x n per outcome; ``genlab memorize`` stores
+        them bit-packed in safetensors and a summary in result.json instead)."""
+        tensors = {k: None if getattr(self, k) is None else getattr(self, k).tolist() for k in _TENSORS}
+        return {"scores": {k: np.asarray(v).tolist() for k, v in asdict(self.scores).items()}, **tensors,
+                "influence": None if self.influence is None else [np.asarray(a).tolist() for a in self.influence],
+                "config": self.config.to_dict(), "wall_seconds": self.wall_seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MemorizationResult":
+        tensors = {k: None if data[k] is None else torch.tensor(data[k], dtype=dtype) for k, dtype in _TENSORS.items()}
+        influence = None if data["influence"] is None else (np.asarray(data["influence"][0], dtype=np.int64), np.asarray(data["influence"][1], dtype=np.float64))
+        return cls(scores=Scores(**{k: np.asarray(v, dtype=np.float64) for k, v in data["scores"].items()}), **tensors, influence=influence,
+                   config=MemorizationConfig.from_dict(data["config"]), wall_seconds=data["wall_seconds"])
 
     def stability(self, sizes: list[int] | None = None, top_share: float = 0.1) -> list[dict]:
         """Split-half Spearman of the scores at several model counts (default: 8, 16, ... up to K)."""
@@ -102,6 +116,9 @@ class MemorizationResult:
             mask[positives] = True
             positives = mask
         return roc(self.scores.score, positives)
+
+
+_TENSORS = {"masks": torch.bool, "correct": torch.bool, "probability": torch.float16, "test_correct": torch.bool, "test_probability": torch.float16}
 
 
 class BuiltinModel:
@@ -185,7 +202,8 @@ def scores(
     config: MemorizationConfig | None = None,
     *,
     test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
-    folder: str | Path | None = None,
+    run=None,
+    part: str | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = True,
@@ -196,9 +214,14 @@ def scores(
         model_fn: returns a freshly initialised model (called after seeding, once per model); it
             must be picklable for Ray (a module-level function or ``BuiltinModel``).
         train_data, test_data: (x, y) tensors; test_data adds test outcomes and influence.
-        folder: where the K models' outcomes go (``folder/tasks``); a rerun skips finished models.
-            None: a temporary folder, deleted afterwards (nothing to resume).
+        run: a store Run: the K models' outcomes go to its ``tasks/`` folder as they finish (a
+            rerun with the same run skips finished models), then the masks, outcomes and scores
+            to its ``outcomes.safetensors`` and ``scores.safetensors``. None: a temporary folder,
+            deleted afterwards (nothing to resume).
+        part: several estimates in one run (e.g. one per model size): this one's models go to
+            ``<part>/tasks`` and its files get the suffix ``-<part>``.
         workers, address: the sweep engine's (genlab.sweep.run_sweep).
+        progress: show a progress bar.
     """
     config = config or MemorizationConfig()
     start = time.time()
@@ -216,6 +239,7 @@ def scores(
              for k in range(config.models)]
     manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),
                 "data": fingerprint(shared["x"], shared["y"], shared.get("x_test"), shared.get("y_test"))}
+    folder = None if run is None else run.folder / part if part else run.folder
     with tempfile.TemporaryDirectory(prefix="genlab-memorize-") if folder is None else contextlib.nullcontext(folder) as where:
         results = run_sweep(_train_member, tasks, where, shared=shared, workers=workers, address=address, progress=progress,
                             description=f"{config.models} subset models", manifest=manifest)
@@ -226,6 +250,8 @@ def scores(
         result.test_correct, result.test_probability = stack("test_correct"), stack("test_probability")
         result.influence = influence(masks, outcome(config.score, result.test_correct, result.test_probability), config.influence_top)
     result.wall_seconds = time.time() - start
+    if run is not None:
+        save_outcomes(run, result, f"-{part}" if part else "")
     return result
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import time
 
-from genlab.phenomena.grokking import PHASE_RULE, PHASES, GrokConfig, _history_records, _sweep_cell, classify_phase, grok, steps_to, sweep_configs
+from genlab.phenomena.grokking import PHASE_RULE, PHASES, GrokConfig, GrokResult, classify_phase, history_records, steps_to, sweep_cell, sweep_configs
+from genlab.phenomena.grokking import run as grok_run
 from genlab.report import write_report
 from genlab.store import Run, RunStore
 from genlab.sweep import run_sweep, task_key
 
 
-def grok_builtin(config: GrokConfig, *, store: RunStore, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
-    """``grok(config)`` inside a new store run (metrics as it trains, result.json at the end, the
+def grok_builtin(config: GrokConfig, *, store: RunStore, progress: bool = True, report: bool = True) -> tuple[GrokResult, Run]:
+    """``genlab.phenomena.grokking.run(config)`` inside a new store run (metrics as it trains, result.json at the end, the
     explorable page when ``report``); returns (result, run)."""
     run = store.start_run(f"grok-{config.task}", {"kind": "grok", "grok": config.to_dict()})
     with run:
-        result = grok(config, run=run, progress=progress)
-        run.complete(result, {"task": config.task, "model": config.model, "steps_to_test_99": result["steps_to_test_99"], "test_acc": result["final"]["test_acc"]})
+        result = grok_run(config, run=run, progress=progress)
+        run.complete(result.to_dict(), {"task": config.task, "model": config.model, "steps_to_test_99": result.steps_to_test_99, "test_acc": result.final["test_acc"]})
     if report:
         write_report(run.folder)
     return result, run
@@ -25,7 +26,7 @@ def grok_builtin(config: GrokConfig, *, store: RunStore, progress: bool = True, 
 
 def grok_sweep(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, list], *, store: RunStore, workers: int | None = None, address: str | None = None,
                progress: bool = True, run_id: str | None = None, report: bool = True) -> tuple[dict, Run]:
-    """A phase diagram: ``grok`` at every (row, col) point of the grid, run in parallel through
+    """A phase diagram: a grokking run at every (row, col) point of the grid, run in parallel through
     ``genlab.sweep`` into one store run (``run_id`` resumes an interrupted one: finished cells
     are kept), each cell classified by ``PHASE_RULE``. Returns (result, run); result.json holds
     every cell's phase, steps to 99% train/test accuracy and history, and each cell's snapshots
@@ -40,10 +41,10 @@ def grok_sweep(base: GrokConfig, rows: tuple[str, list], cols: tuple[str, list],
     start = time.time()
     with run:
         cells = [c.to_dict() for line in grid for c in line]
-        results = run_sweep(_sweep_cell, cells, run.folder, workers=workers, address=address, progress=progress, description=f"phase diagram {base.task}")
+        results = run_sweep(sweep_cell, cells, run.folder, workers=workers, address=address, progress=progress, description=f"phase diagram {base.task}")
         out = []
         for i, (cell, tensors) in enumerate(zip(cells, results)):
-            history = _history_records(tensors)
+            history = history_records(tensors)
             train_99, test_99 = steps_to(history, "train_acc", 0.99), steps_to(history, "test_acc", 0.99)
             out.append({"row": i // len(cols[1]), "col": i % len(cols[1]), "key": task_key(cell), "config": cell,
                         "phase": classify_phase(history, base.log_every), "steps_to_train_99": train_99, "steps_to_test_99": test_99,

@@ -10,7 +10,7 @@ import torch
 
 from genlab.data import ByteTokenizer, load_corpus
 from genlab.memorization import (FRESH_KJV_STYLE, TRAJECTORIES, BuiltinModel, MemorizationConfig, MemorizationResult, canary_text, classify_trajectories,
-                                 counterfactual_memorization, edit_similarity, greedy_generate, plant_mislabeled, plant_text_canaries, roc, save_outcomes, scores,
+                                 counterfactual_memorization, edit_similarity, greedy_generate, plant_mislabeled, plant_text_canaries, roc, scores,
                                  shuffled_words, text_memorization_study)
 from genlab.models import GPTConfig, ModelConfig, build_gpt, load_pretrained
 from genlab.recipes._certify import builtin_data
@@ -74,10 +74,8 @@ def _memorize_in_run(run: Run, workers, address, progress: bool, report: bool) -
         per_size = []
         for width in sizes or [None]:
             model = base if width is None else replace(base, width=width)
-            folder = run.folder if width is None else run.folder / f"width-{width}"
             result = scores(BuiltinModel(model, ds.input_shape, ds.num_classes), (ds.x_train, y), config, test_data=(ds.x_test, ds.y_test),
-                            folder=folder, workers=workers, address=address, progress=progress)
-            save_outcomes(run, result, "" if width is None else f"-width-{width}")
+                            run=run, part=None if width is None else f"width-{width}", workers=workers, address=address, progress=progress)
             summary = summarize(result, y, ds.y_train, canary_idx) | {"model": model.to_dict(), "wall_seconds": result.wall_seconds}
             per_size.append((summary, result.scores.score))
         summary = dict(per_size[-1][0])  # the largest model's page, plus the trajectories

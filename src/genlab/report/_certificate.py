@@ -95,7 +95,7 @@ def _summary(result: dict) -> str:
         ["subspace_dim", _fmt(result.get("subspace_dim"))],
         ["levels", _fmt(result.get("levels"))],
         ["grid_size", _fmt(result.get("grid_size"))],
-        ["num_parameters", _fmt(result.get("num_parameters"))],
+        ["n_parameters", _fmt(result.get("n_parameters", result.get("num_parameters")))],
         ["wall_seconds", _fmt(result.get("wall_seconds"), 1)],
         ["code_sha256", f"<code>{_fmt(result.get('code_sha256'))}</code>"],
     ]
