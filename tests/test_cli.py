@@ -1,5 +1,6 @@
 """The command line end to end on a tiny subset: certify -> runs -> verify (and tampering)."""
 
+import hashlib
 import json
 
 import pytest
@@ -78,15 +79,35 @@ def test_verify_fails_on_an_edited_certificate(certified, tmp_path, name, edit, 
     assert any(failed_check in line and "FAILED" in line for line in result.output.splitlines()), result.output
 
 
-def test_verify_fails_on_an_edited_code_file(certified, tmp_path):
-    def flip_a_parameter_bit(folder):
+def _flip(position, rehash=False):
+    def edit(folder):
         data = bytearray((folder / "model.code").read_bytes())
-        data[-3] ^= 0x10
+        data[position(len(data))] ^= 0x10
         (folder / "model.code").write_bytes(bytes(data))
+        if rehash:  # the tamperer also records the new file's hash
+            _edit_result("code_sha256", lambda _: hashlib.sha256(bytes(data)).hexdigest())(folder)
+    return edit
 
-    result = _tampered(certified[1], tmp_path, flip_a_parameter_bit)
+
+def test_verify_fails_on_an_edited_code_file(certified, tmp_path):
+    result = _tampered(certified[1], tmp_path / "tail", _flip(lambda n: n - 3))
     assert result.exit_code == 1
-    assert "code file hash" in result.output
+    assert any("code file hash" in line and "FAILED" in line for line in result.output.splitlines()), result.output
+
+
+def test_verify_rebuilds_the_model_so_a_rehashed_edit_of_its_code_still_fails(certified, tmp_path):
+    """A bit flipped mid-file and the recorded hash updated to match: the hash check passes, but
+    the model decoded from the edited bits is another model, and its train and test error counts
+    are not the recorded ones."""
+    import genlab.recipes
+
+    folder = certified[1]
+    result = _tampered(folder, tmp_path, _flip(lambda n: n // 2, rehash=True))
+    assert result.exit_code == 1 and "does NOT verify" in result.output, result.output
+    report = genlab.recipes.verify(tmp_path / folder.name)
+    failed = {c.name for c in report.checks if not c.ok}
+    assert "code file hash" not in failed and "bit count = code file size" not in failed
+    assert {"train errors of the decoded model", "test errors of the decoded model"} <= failed, failed
 
 
 @pytest.mark.parametrize("args,message", [

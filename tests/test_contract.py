@@ -111,3 +111,9 @@ def test_language_results_round_trip():
     result.bounds = {"document/loss": {"bound": 4.4, "tails": [[0.5, 0.1]]}}
     back = LMCertifyResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert back == result and back.document_bound == 4.4
+
+
+def test_the_torch_free_names_match_the_implementations():
+    from genlab.compress import PROJECTOR_NAMES, PROJECTORS
+
+    assert tuple(PROJECTORS) == PROJECTOR_NAMES

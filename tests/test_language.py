@@ -1,5 +1,7 @@
 """Language-model certificates: tokenizers, SubLoRA, the compressed-LM round trip, the pipeline."""
 
+import copy
+import hashlib
 import math
 import random
 
@@ -10,9 +12,11 @@ import torch
 from genlab.certify import LMCertifyConfig, certify_language_model, decode_language_model
 from genlab.certify._language import _build, _sample_positions
 from genlab.train import score_documents
-from genlab.compress import LoRAParametrization, QuantizedCode, SubspaceModel, encode, lora_targets
+from genlab.bounds import elias_gamma_decode, elias_gamma_encode
+from genlab.compress import LoRAParametrization, QuantizedCode, SubspaceModel, decode_merges, encode, encode_merges, lora_targets
 from genlab.data import BPETokenizer, ByteTokenizer, load_tokenizer, make_tokenizer
-from genlab.models import GPTConfig, build_gpt
+from genlab.models import CausalLM, GPTConfig, build_gpt
+from genlab.store import RunStore
 from genlab.train import TrainConfig
 
 WORDS = "the of and to in is was he that it for on with as his they be at one have this from".split()
@@ -44,13 +48,22 @@ def test_byte_tokenizer_round_trip_and_costs_nothing():
     assert isinstance(load_tokenizer(tok.to_str()), ByteTokenizer)
 
 
-def test_bpe_is_trained_on_the_given_documents_and_pays_for_its_merges():
-    tok = make_tokenizer("bpe", _docs(300), vocab_size=300)
-    assert isinstance(tok, BPETokenizer) and tok.vocab_size == 300
-    merges = len(tok.merges)
-    assert merges == 300 - 257
-    gamma = 2 * (merges + 1).bit_length() - 1
-    assert tok.description_bits() == gamma + sum(2 * math.ceil(math.log2(257 + k)) for k in range(merges))
+def test_bpe_is_trained_on_the_given_documents_and_its_paid_bits_rebuild_it():
+    """The count the certificate pays, description_bits(), is the length of an explicit code:
+    the merges written as that many bits decode to a tokenizer that encodes every document the
+    same way, whatever follows them (the code is self-delimiting), and no shorter prefix of them
+    decodes at all (not a bit is left out of the count)."""
+    docs = _docs(300)
+    tok = make_tokenizer("bpe", docs, vocab_size=300)
+    assert isinstance(tok, BPETokenizer) and tok.vocab_size == 300 and len(tok.merges) == 300 - 257
+    bits = encode_merges(tok)
+    assert set(bits) == {"0", "1"} and len(bits) == tok.description_bits()
+    for suffix in ("", "0000000", "1" * 13):
+        back = decode_merges(bits + suffix)
+        assert back.merges == tok.merges and back.encode_batch(docs) == tok.encode_batch(docs)
+    for cut in range(len(bits)):
+        with pytest.raises(ValueError):
+            decode_merges(bits[:cut])
     text = "the of and to café"
     assert tok.decode(tok.encode(text)) == text
     assert len(tok.encode("the of and")) < len(text.encode())  # merges shorten common words
@@ -178,39 +191,104 @@ def test_token_positions_are_sampled_uniformly_without_replacement():
 # --- the pipeline -------------------------------------------------------------------------------
 
 
-def test_certify_language_model_end_to_end():
+def _certify_in_run(tmp_path, model, train_docs, test_docs, config=TINY, tokenizer=None):
+    """certify_language_model inside a run folder (for its code files); the base model as it was
+    before certification, from which the decoded model is rebuilt."""
+    pristine = copy.deepcopy(model)
+    run = RunStore(tmp_path / "runs").start_run("certify-lm-test", {"kind": "certify-lm-api"})
+    with run:
+        result = certify_language_model(model, train_docs, test_docs, config, tokenizer=tokenizer, run=run, progress=False)
+        run.complete(result.to_dict(), {})
+    return result, run.folder, pristine
+
+
+def _measured(result, folder, pristine, tokenizer, documents, config=TINY) -> dict:
+    """Document-level risks of the model decoded from the code file alone, measured here on
+    ``documents``: per document, the mean smoothed bits per token -log2((1 - a) p + a / |V|) at the
+    certificate's alpha, the smoothed bits per byte, and the top-k error rates; then the mean over
+    documents (the quantities the document-level statements bound for a fresh document)."""
+    base = copy.deepcopy(pristine)
+    decoded, _ = decode_language_model((folder / "model.code").read_bytes(), base if isinstance(base, CausalLM) else CausalLM(base), config)
+    seqs = [np.array(tokenizer.encode(d), dtype=np.int32) for d in documents]
+    scored = score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=False)
+    vocab = result.vocab_size
+
+    def bits(p, key):
+        a = result.bounds[key]["alpha"]
+        return -np.log2((1 - a) * p.astype(np.float64) + a / vocab)
+
+    out = {"document/loss": np.mean([bits(p, "document/loss").mean() for p, _ in scored]),
+           "unsmoothed": np.mean([-np.log2(p.astype(np.float64)).mean() for p, _ in scored])}
+    if "document/loss_per_byte" in result.bounds:
+        out["document/loss_per_byte"] = np.mean([bits(p, "document/loss_per_byte").sum() / len(d.encode()) for (p, _), d in zip(scored, documents)])
+    for k in (1, 10, 100):
+        out[f"document/top{k}"] = np.mean([(r >= k).mean() for _, r in scored])
+    return out
+
+
+def _range_of_the_mixture(alpha: float, vocab: int) -> tuple[float, float]:
+    """[a, b] of -log2 p_alpha(token), p_alpha = (1 - alpha) p + alpha / |V|, by building the
+    mixture of a model sure of token 0 and reading off its best and worst token."""
+    p = (1 - alpha) * np.eye(vocab)[0] + alpha / vocab
+    return float(-np.log2(p.max())), float(-np.log2(p.min()))
+
+
+def test_certify_language_model_end_to_end(tmp_path):
     docs = _docs(400)
-    result = certify_language_model(_gpt(), docs[:360], docs[360:], TINY, progress=False)
+    held_out = docs[360:]
+    result, folder, pristine = _certify_in_run(tmp_path, _gpt(), docs[:360], held_out[:20])
     assert set(result.bounds) == {f"{lvl}/{what}" for lvl in ("document", "token") for what in ("loss", "top1", "top10", "top100")}
     assert result.delta_per_statement == pytest.approx(TINY.delta / 8)
     assert result.n_documents == 360 and result.n_tokens == sum(len(d.encode()) for d in docs[:360])
-    assert result.bits_total == sum(v for k, v in result.bits.items() if k != "alpha_choice") and result.bits["alpha_choice"] == 2
+    # Bits: the code file's size (a byte tokenizer costs nothing), and 2 bits name one of 4 alphas.
+    payload = (folder / "model.code").read_bytes()
+    assert result.bits_total == 8 * len(payload) == sum(v for k, v in result.bits.items() if k != "alpha_choice")
+    assert result.bits["tokenizer"] == 0 and result.bits["alpha_choice"] == 2
     for key, b in result.bounds.items():
-        assert b["bound"] >= b["empirical"], key
         assert b["delta"] == pytest.approx(TINY.delta / 8)
+    # Each document statement bounds the risk on a fresh document: the decoded model's loss and
+    # errors on 40 documents no step saw stay below it (they estimate that risk).
+    measured = _measured(result, folder, pristine, ByteTokenizer(), held_out)
+    for key in ("document/loss", "document/top1", "document/top10", "document/top100"):
+        assert result.bounds[key]["bound"] >= measured[key], (key, result.bounds[key]["bound"], measured[key])
+    # The empirical risk is the decoded model's, on the subsample replayed from its recorded seed.
+    from genlab.certify._language import draw_subsample
+
+    sampled, _, _ = draw_subsample(result.sample["seed"], np.array([len(d.encode()) for d in docs[:360]]), 60, 300)
+    train_measured = _measured(result, folder, pristine, ByteTokenizer(), [docs[i] for i in sampled])
+    lo, hi = result.bounds["document/loss"]["loss_range"]  # split-kl reads the mean off its K thresholds: rounded up by < (b - a) / K
+    assert train_measured["document/loss"] - 1e-4 <= result.bounds["document/loss"]["empirical"] <= train_measured["document/loss"] + (hi - lo) / TINY.splits + 1e-4
+    assert result.bounds["document/top10"]["empirical"] == pytest.approx(train_measured["document/top10"], abs=1e-6)
+    # The test risks the result reports are those of the decoded model (all 20 test documents scored).
+    assert result.test["m"] == 20 and result.test["bits_per_token"] == pytest.approx(_measured(result, folder, pristine, ByteTokenizer(), held_out[:20])["unsmoothed"], abs=1e-4)
     assert result.bounds["document/loss"]["alpha"] in TINY.alphas
-    lo, hi = result.bounds["token/loss"]["loss_range"]
-    assert hi == pytest.approx(math.log2(257 / result.bounds["token/loss"]["alpha"]))
+    a = result.bounds["token/loss"]["alpha"]
+    assert result.bounds["token/loss"]["loss_range"] == pytest.approx(_range_of_the_mixture(a, 257))
     assert result.bounds["document/top1"]["bound"] >= result.bounds["document/top10"]["bound"] >= result.bounds["document/top100"]["bound"]
-    # The baselines: coded tables under the same statements, subsample and delta as the model.
+    # The baselines: coded tables under the same statements, subsample and delta as the model,
+    # each paying for exactly its code file.
     assert set(result.baselines) == {"unigram", "ngram-document", "ngram-token"}
     assert result.baselines["unigram"]["order"] == 1
     for name, base in result.baselines.items():
-        assert base["bits_total"] == base["bits"]["table"] + base["bits"]["tokenizer"] and base["bits"]["table"] % 8 == 0
+        table = (folder / f"baseline-{name}.code").read_bytes()
+        assert base["bits_total"] == base["bits"]["table"] == 8 * len(table) and base["code_sha256"] == hashlib.sha256(table).hexdigest()
         assert base["bits_total"] < 12 * 257  # far below the flat 12 bits per entry of the old unigram
         for key, b in base["bounds"].items():
             mine = result.bounds[key]
             assert (b["m"], b["n"], b["delta"], b["method"]) == (mine["m"], mine["n"], mine["delta"], mine["method"]), (name, key)
     for key, best in result.baseline["bounds"].items():
         assert best["bound"] == min(base["bounds"][key]["bound"] for base in result.baselines.values())
-        assert best["margin"] == pytest.approx(best["bound"] - result.bounds[key]["bound"])
+        assert (best["margin"] > 0) == (result.bounds[key]["bound"] < best["bound"])  # positive: the model's bound is the lower
+        assert abs(best["margin"]) == pytest.approx(abs(best["bound"] - result.bounds[key]["bound"]))
     # Every input of the statements is recorded: the subsample replays from its seed.
     assert result.sample["m_documents"] == 60 and result.sample["m_tokens"] == 300 and result.sample["alphas"] == list(TINY.alphas)
     assert result.bounds["document/loss"]["sample_choices"] == len(TINY.alphas) == result.bounds["token/loss"]["sample_choices"]
-    assert result.bounds["token/loss"]["n_bits"] == 2 * int(math.log2(result.n_tokens)) + 1
+    # N is random, so the token statements pay for it: n_bits is the length of a self-delimiting
+    # (Elias gamma) code word that names N.
+    word = elias_gamma_encode(result.n_tokens)
+    assert result.bounds["token/loss"]["n_bits"] == len(word) and elias_gamma_decode(word + "1101") == (result.n_tokens, len(word))
     forms = result.bounds["document/loss"]["forms"]  # the same losses in the other forms, for comparison
     assert set(forms) == {"split-kl", "hoeffding"} and forms["split-kl"] == result.bounds["document/loss"]["bound"]
-    assert 0 < result.test["bits_per_byte"] < 9 and result.test["m"] == 20
 
 
 def test_the_subsample_comes_from_fresh_randomness_not_the_seed(monkeypatch):
@@ -233,7 +311,7 @@ def test_the_subsample_comes_from_fresh_randomness_not_the_seed(monkeypatch):
     assert offsets[: lengths[0] + 1].tolist() == list(range(lengths[0])) + [0]
 
 
-def test_a_llama_style_hugging_face_model_is_certified_like_smollm2():
+def test_a_llama_style_hugging_face_model_is_certified_like_smollm2(tmp_path):
     """SmolLM2's architecture (LlamaForCausalLM: q/k/v/o and gate/up/down projections, RMS norms,
     tied embeddings, a head wider than the tokenizer), tiny and random: SubLoRA adapts every
     projection, the whole pipeline runs (it checks that decoding reproduces the level indices),
@@ -245,12 +323,16 @@ def test_a_llama_style_hugging_face_model_is_certified_like_smollm2():
                                          num_key_value_heads=2, max_position_embeddings=64, tie_word_embeddings=True))
     targets = lora_targets(llama)
     assert {name.rsplit(".", 2)[-2] for name in targets} >= {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    # per layer: q and o 32 x 32, k and v 32 x 16 (2 of the 4 heads of 8), gate, up and down 32 x 64, 2 norms; tied embedding, final norm
+    n_parameters = 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 64 + 2 * 32) + 300 * 32 + 32
     docs = _docs(200)
-    result = certify_language_model(llama, docs[:180], docs[180:], TINY, progress=False)
-    assert result.vocab_size == 300 and result.n_parameters == sum(p.numel() for p in llama.parameters())
-    for key, b in result.bounds.items():
-        assert b["bound"] >= b["empirical"], key
-    assert result.bounds["token/loss"]["loss_range"][1] == pytest.approx(math.log2(300 / result.bounds["token/loss"]["alpha"]))
+    result, folder, pristine = _certify_in_run(tmp_path, llama, docs[:180], docs[180:])
+    assert result.vocab_size == 300 and result.n_parameters == n_parameters
+    measured = _measured(result, folder, pristine, ByteTokenizer(), docs[180:])
+    for key in ("document/loss", "document/top1", "document/top10", "document/top100"):
+        assert result.bounds[key]["bound"] >= measured[key], key
+    a = result.bounds["token/loss"]["alpha"]
+    assert result.bounds["token/loss"]["loss_range"] == pytest.approx(_range_of_the_mixture(a, 300))  # |V| is the head's 300, not 257
 
 
 @pytest.mark.parametrize("train,message", [
@@ -275,20 +357,25 @@ def test_bad_lm_config_is_a_clear_error(kwargs, message):
         LMCertifyConfig(**kwargs)
 
 
-def test_bpe_certificate_pays_for_the_tokenizer_and_bounds_bits_per_byte():
+def test_bpe_certificate_pays_for_the_tokenizer_and_bounds_bits_per_byte(tmp_path):
     docs = _docs(400, seed=1)
     tok = make_tokenizer("bpe", docs[:360], vocab_size=300)
-    result = certify_language_model(_gpt(vocab=300), docs[:360], docs[360:], TINY, tokenizer=tok, progress=False)
-    assert result.bits["tokenizer"] == tok.description_bits() > 0
-    assert result.bits_total == sum(v for k, v in result.bits.items() if k != "alpha_choice")
+    result, folder, pristine = _certify_in_run(tmp_path, _gpt(vocab=300), docs[:360], docs[360:], tokenizer=tok)
+    # The tokenizer's bits are those of tokenizer.code (padded to a byte), which decode to it.
+    code = "".join(format(b, "08b") for b in (folder / "tokenizer.code").read_bytes())
+    assert 0 < result.bits["tokenizer"] <= len(code) < result.bits["tokenizer"] + 8
+    assert decode_merges(code).encode_batch(docs) == tok.encode_batch(docs)
+    assert result.bits_total == 8 * len((folder / "model.code").read_bytes()) + result.bits["tokenizer"]
     assert result.delta_per_statement == pytest.approx(TINY.delta / 9)
     per_byte = result.bounds["document/loss_per_byte"]
-    assert per_byte["loss_range"][0] == 0.0 and per_byte["loss_range"][1] == pytest.approx(math.log2(300 / per_byte["alpha"]))
-    assert per_byte["bound"] >= per_byte["empirical"]
+    assert per_byte["loss_range"] == pytest.approx([0.0, _range_of_the_mixture(per_byte["alpha"], 300)[1]])  # no token is shorter than a byte
+    measured = _measured(result, folder, pristine, tok, docs[360:])
+    for key in ("document/loss", "document/loss_per_byte", "document/top1"):
+        assert result.bounds[key]["bound"] >= measured[key], key
     assert result.n_bytes == sum(len(d.encode()) for d in docs[:360]) > result.n_tokens  # merges made tokens longer than a byte
     assert "document/loss_per_byte" in result.baseline["bounds"]
     for base in result.baselines.values():  # the baselines use the same BPE tokens and pay for them too
-        assert base["bits"]["tokenizer"] == tok.description_bits()
+        assert base["bits"]["tokenizer"] == result.bits["tokenizer"] and base["bits_total"] == base["bits"]["table"] + result.bits["tokenizer"]
 
 
 @pytest.mark.parametrize("form, m_docs", [("split-kl", 100), ("hoeffding", 100), ("bernstein", 400), ("split-kl", 400)])

@@ -1,4 +1,3 @@
-import hashlib
 import json
 import os
 import random
@@ -14,17 +13,35 @@ DOCS = [f"document {i}" for i in range(10_000)]
 DISTINCT_KJV_VERSES_OF_40_BYTES_OR_MORE = 30_571  # of 31,103 verses: 532 are shorter or repeat
 
 
-def reference_is_test(doc: str, test_fraction: float, seed: int) -> bool:
-    key = seed.to_bytes(8, "little", signed=True)
-    return int.from_bytes(hashlib.blake2b(doc.encode(), digest_size=8, key=key).digest(), "big") / 2**64 < test_fraction
+# The expected splits below were worked by hand from the 8-byte keyed BLAKE2b digests of six
+# documents, computed outside Python with OpenSSL 3.0:
+#   printf '%s' "$doc" | openssl mac -macopt hexkey:$KEY -macopt size:8 BLAKE2BMAC
+# with KEY the seed as 8 little-endian signed bytes (0: 00..00, 7: 0700..00, -1: ff..ff). Read as
+# a big-endian fraction of 2**64, a digest below test_fraction sends its document to test.
+#   seed  In the beginning  Jesus wept.       café au lait      Let there be light  a                 b
+#    0    46C749BEB06592E2  F4999FA836C11DDA  03BB004585AA1E28  78633D77441D667D    B979ECA6AB0D033A  91B4B643F302F1AD
+#    7    249D20B5F1B8BCE0  DA1F80F0F313795D  25C60CF2DF660085  871C0DFAD2E289FA    623D003D878ACA86  0C53D019B2FE87DA
+#   -1    DD0D66471D08BB1B  4CC5690058A23B13  97CB752D1AAA853F  7E07B5A53F6410BE    79359849A34A7DA8  3AFB5AC2F7A3AC43
+SIX = ["In the beginning", "Jesus wept.", "café au lait", "Let there be light", "a", "b"]
 
 
 # --- the hash split
 
 
-def test_split_matches_the_documented_hash_and_a_pinned_count():
-    for seed in (0, 7, -1):
-        assert split_documents(DOCS, 0.05, seed)[1] == [d for d in DOCS if reference_is_test(d, 0.05, seed)]
+@pytest.mark.parametrize("seed,fraction,test", [
+    (0, 0.5, ["In the beginning", "café au lait", "Let there be light"]),  # 0x46.., 0x03.., 0x78.. < 0x80..
+    (7, 0.5, ["In the beginning", "café au lait", "a", "b"]),
+    (-1, 0.5, ["Jesus wept.", "Let there be light", "a", "b"]),
+    (0, 0.28, ["In the beginning", "café au lait"]),  # 0x46C7.. / 2**64 = 0.27648
+    (0, 0.27, ["café au lait"]),
+    (0, 0.0145, []),  # 0x03BB.. / 2**64 = 0.014573
+    (0, 0.0146, ["café au lait"]),
+])
+def test_split_matches_hand_worked_digests(seed, fraction, test):
+    assert split_documents(SIX, fraction, seed) == ([d for d in SIX if d not in test], test)
+
+
+def test_split_of_many_documents_has_a_pinned_count():
     train, test = split_documents(DOCS, 0.05, seed=0)
     assert len(test) == 490 and len(train) == 9_510  # pinned: a change of the hash changes every split
 

@@ -4,13 +4,16 @@
     result = genlab.certify.certify_language_model(gpt, train_documents, test_documents, LMCertifyConfig(...), run=run)
     report = genlab.certify.verify(run.folder, model=..., train_data=...)   # re-derive one from its files
 
-The built-in recipes (datasets, models, run store) live in ``genlab.recipes``.
+The built-in recipes (datasets, models, run store) live in ``genlab.recipes``. Names load with
+their module on first use (the configurations without torch).
 """
 
-from genlab.certify._classifier import BOUND_NAME, PRIORS, CertifyConfig, CertifyResult, certify_classifier, decode_model, split_prior_bound
-from genlab.certify._language import LMCertifyConfig, LMCertifyResult, certify_language_model, decode_language_model
-from genlab.certify._verify import Check, VerifyReport, verify
-from genlab.certify._verify_language import verify_language_model
+from genlab._lazy import lazy_exports
 
-__all__ = ["BOUND_NAME", "PRIORS", "Check", "CertifyConfig", "CertifyResult", "LMCertifyConfig", "LMCertifyResult", "VerifyReport", "certify_classifier", "certify_language_model",
-           "decode_language_model", "decode_model", "split_prior_bound", "verify", "verify_language_model"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "_config": ("DOCUMENT_BOUNDS", "METHODS", "PRIORS", "CertifyConfig", "LMCertifyConfig"),
+    "_classifier": ("BOUND_NAME", "CertifyResult", "certify_classifier", "decode_model", "split_prior_bound"),
+    "_language": ("LMCertifyResult", "certify_language_model", "decode_language_model"),
+    "_verify": ("Check", "VerifyReport", "verify"),
+    "_verify_language": ("verify_language_model",),
+})

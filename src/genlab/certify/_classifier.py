@@ -27,106 +27,21 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.config import Config, Result, check_choice, check_fraction, check_int
-from genlab.compress import PROJECTORS, LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, flatten_parameters
+from genlab.certify._config import CertifyConfig
+from genlab.config import Result
+from genlab.compress import LevelQuantizer, assign_parameters, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, flatten_parameters
 from genlab.models import count_parameters
 from genlab.store import write_json
 from genlab.train import TrainConfig, error_count, train
 
-PRIORS = ("data-independent", "data-dependent")
 BOUND_NAME = "occam-kl"
 CODE_FILE = "model.code"
-
-
-@dataclass(frozen=True)
-class CertifyConfig(Config):
-    """Everything that fixes a certificate, chosen before the data is seen.
-
-    Attributes:
-        subspace_dims: grid of subspace dimensions d.
-        levels: grid of quantization level counts L.
-        quantization_stages: incremental quantization: the shares of z frozen at their level
-            before each of the QAT stages (the QAT epochs are split evenly); ``()`` for plain
-            straight-through QAT of all coordinates at once.
-        rate_weight: entropy-constrained quantization: each coordinate of z goes to the level
-            minimising squared distance / var(z) + rate_weight x (-log2 of the level's share),
-            which trades distortion for a shorter code; 0 for the nearest level.
-        delta: the bound holds with probability >= 1 - delta.
-        prior: ``data-independent`` or ``data-dependent``.
-        prior_fraction: share of the training set that trains theta_0 (data-dependent prior).
-        train: subspace training (Adam on z).
-        qat: quantization-aware training (z and the codebook).
-        qat_restarts: QAT runs per (d, L), each with its own batch order (QAT seed + 100 x
-            restart), the best kept; each run is a grid point paid in bits like d and L (BOUNDS.md,
-            union over choices). The quantized fit varies a lot from run to run (Fashion-MNIST:
-            bounds 0.2200, 0.2211 and 0.2229 from one trained z), so restarts are worth their bits.
-        prior_train: full-parameter training of theta_0 (data-dependent prior only).
-        seed: seeds theta_0's initialisation, the projection and the prior/bound split.
-        projector: structure of the random projection P, ``kronecker`` or ``fastfood``
-            (genlab.compress.PROJECTORS).
-        coder: the range coder's model of the level indices (genlab.compress.CODERS):
-            ``multinomial`` (the counts not yet used up; log2(d! / prod c_k!) bits) or
-            ``categorical`` (one distribution for all; about d x entropy bits, the format of
-            certificates written before this option).
-        code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
-            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
-            gamma (about 13 bits; certificates written before format 2 read back as 1).
-        device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
-    """
-
-    subspace_dims: tuple[int, ...] = (1000,)
-    levels: tuple[int, ...] = (5, 7)
-    quantization_stages: tuple[float, ...] = (0.5, 0.75, 0.9, 1.0)
-    rate_weight: float = 0.0
-    delta: float = 0.05
-    prior: str = "data-independent"
-    prior_fraction: float = 0.5
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=0.1, batch_size=256))
-    qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=1, lr=0.01, batch_size=256))
-    qat_restarts: int = 1
-    prior_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=2e-3, batch_size=128))
-    seed: int = 0
-    projector: str = "kronecker"
-    coder: str = "multinomial"
-    code_format: int = 2
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        check_choice("projector", self.projector, PROJECTORS)
-        check_fraction("delta", self.delta, example=0.05)
-        check_coder(self.coder, self.code_format)
-        check_choice("prior", self.prior, PRIORS)
-        check_fraction("prior_fraction", self.prior_fraction, example=0.5)
-        if not self.subspace_dims or any(int(d) < 1 for d in self.subspace_dims):
-            raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
-        if not self.levels or any(int(L) < 2 for L in self.levels):
-            raise ValueError(f"levels must be integers >= 2, got {self.levels}")
-        if not (isinstance(self.rate_weight, (int, float)) and self.rate_weight >= 0):
-            raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
-        if any(not 0 < f <= 1 for f in self.quantization_stages) or list(self.quantization_stages) != sorted(self.quantization_stages):
-            raise ValueError(f"quantization_stages must be increasing shares in (0, 1], got {self.quantization_stages}")
-        check_int("qat_restarts", self.qat_restarts)
-        if len(set(self.subspace_dims)) != len(self.subspace_dims) or len(set(self.levels)) != len(self.levels):
-            raise ValueError("subspace_dims and levels must not repeat values (each grid point is paid for)")
-
-    @property
-    def grid(self) -> list[tuple[int, int, int]]:
-        """The K = len(subspace_dims) * len(levels) * qat_restarts configurations (d, L, QAT
-        restart), in code-index order; the code names one with ceil(log2 K) bits."""
-        return [(int(d), int(L), r) for d in self.subspace_dims for L in self.levels for r in range(self.qat_restarts)]
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "CertifyConfig":
-        data = dict(data)
-        data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
-        data.setdefault("code_format", 1)  # and those written before format 2, format 1
-        return super().from_dict(data)
 
 
 @dataclass

@@ -47,104 +47,18 @@ import torch
 from torch import nn
 
 from genlab import bounds
-from genlab.config import Config, Result, check_choice, check_fraction, check_int
+from genlab.certify._config import LMCertifyConfig
+from genlab.config import Result
 from genlab.certify._classifier import quantization_aware_training
 from genlab.certify._ngram import fit_ngram
-from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, check_coder, decode, empirical_entropy_bits, encode, encode_merges
+from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, encode_merges
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
-from genlab.train import TrainConfig, document_windows, encode_documents, score_documents, train
+from genlab.train import document_windows, encode_documents, score_documents, train
 
-METHODS = ("sublora", "lora", "subspace")
 TOP_K = (1, 10, 100)
 CODE_FILE = "model.code"
 TOKENIZER_CODE_FILE = "tokenizer.code"
-DOCUMENT_BOUNDS = ("split-kl", "bernstein", "hoeffding")
-
-
-@dataclass(frozen=True)
-class LMCertifyConfig(Config):
-    """Everything that fixes a language-model certificate, chosen before the data is seen.
-
-    Attributes:
-        method: ``sublora`` (LoRA factors in a random subspace), ``lora`` (LoRA factors trained and
-            coded directly) or ``subspace`` (all parameters in a random subspace).
-        subspace_dim: d for ``sublora`` and ``subspace`` (ignored by ``lora``).
-        lora_rank: rank of every LoRA update.
-        levels: quantization levels L.
-        quantization_stages: incremental QAT stages (see CertifyConfig).
-        alphas: grid of prediction-smoothing weights alpha, paid in bits.
-        delta: all eight statements hold together with probability >= 1 - delta.
-        sample_share: share of each statement's delta spent on its subsampling step.
-        context: tokens per training window and per scoring chunk (a document longer than this
-            is scored in consecutive chunks, each starting afresh: part of the hypothesis).
-        m_documents: training documents sampled for the document-level empirical risk (None:
-            every document, no sampling step).
-        m_tokens: training token positions sampled for the token-level empirical risk (None:
-            every token, no sampling step).
-        m_test: test documents scored for the reported test loss (not part of any bound).
-        projector: structure of P (``fastfood`` or ``kronecker``).
-        coder: the range coder's model of the level indices, ``multinomial`` or ``categorical``
-            (genlab.compress.CODERS; see CertifyConfig).
-        code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
-            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
-            gamma (about 13 bits; certificates written before format 2 read back as 1).
-        document_bound: the document loss statements' form: ``split-kl`` (Occam-kl on the
-            fractions of documents above each of ``splits`` thresholds: tight when the documents'
-            losses fill a small part of their range), ``bernstein`` (empirical Bernstein, every
-            document scored: m_documents must be None) or ``hoeffding`` (range x sqrt(...)).
-            Fixed before the data, like alphas (certificates written before it read back as
-            ``hoeffding``).
-        splits: K, the thresholds of ``split-kl`` (the union over them costs ln K nats).
-        train, qat: training of z, then quantization-aware training.
-        seed: seeds theta_0's LoRA factors and P (never the subsample: that is drawn from fresh
-            randomness after the code file is written, and recorded).
-        device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
-    """
-
-    method: str = "sublora"
-    subspace_dim: int = 3000
-    lora_rank: int = 4
-    levels: int = 9
-    quantization_stages: tuple[float, ...] = (0.5, 0.8, 0.95, 1.0)
-    alphas: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25)
-    delta: float = 0.05
-    sample_share: float = 0.5
-    context: int = 128
-    m_documents: int | None = 10_000
-    m_tokens: int | None = 50_000
-    m_test: int = 2_000
-    projector: str = "fastfood"
-    coder: str = "multinomial"
-    code_format: int = 2
-    document_bound: str = "split-kl"
-    splits: int = 1024
-    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
-    qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
-    seed: int = 0
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        check_choice("method", self.method, METHODS)
-        check_fraction("delta", self.delta, example=0.05)
-        check_fraction("sample_share", self.sample_share, example=0.5)
-        check_coder(self.coder, self.code_format)
-        if not self.alphas or any(not 0 < a < 1 for a in self.alphas):
-            raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
-        if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
-            raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
-        if min(self.m_documents or 1, self.m_tokens or 1, self.m_test) < 1:
-            raise ValueError("m_documents and m_tokens (None: all) and m_test must be >= 1")
-        check_int("splits", self.splits)
-        check_choice("document_bound", self.document_bound, DOCUMENT_BOUNDS)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LMCertifyConfig":
-        data = dict(data)
-        data.setdefault("coder", "categorical")  # certificates written before the coder was a choice used this one
-        data.setdefault("code_format", 1)  # and those written before format 2, format 1
-        data.setdefault("document_bound", "hoeffding")  # and those written before the forms, Hoeffding
-        return super().from_dict(data)
 
 
 @dataclass

@@ -14,7 +14,8 @@ from safetensors.torch import load_file
 from torch import nn
 
 from genlab import bounds
-from genlab.certify._classifier import CODE_FILE, CertifyConfig, as_tensors, decode_model, split_prior_bound
+from genlab.certify._classifier import CODE_FILE, as_tensors, decode_model, split_prior_bound
+from genlab.certify._config import CertifyConfig
 from genlab.compress import flatten_parameters
 from genlab.train import error_count
 

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from genlab.memorization._config import SCORES
+
 Z_95 = 1.959963984540054
-SCORES = ("log-probability", "probability", "correct")
 SATURATION = 0.9
 FLOOR = 1e-6
 

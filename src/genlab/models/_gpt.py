@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from genlab._lazy import require
+
 # name -> (layers, embedding width, heads). Sizes for a 2-core CPU: nano trains in minutes.
 GPT_SIZES = {
     "gpt-pico": (1, 32, 2),
@@ -53,6 +55,7 @@ class CausalLM(nn.Module):
 
 def build_gpt(config: GPTConfig) -> CausalLM:
     """A freshly initialised GPT-2 (under the caller's torch seed), without dropout or KV cache."""
+    require("transformers", "the built-in GPT models")
     from transformers import GPT2Config, GPT2LMHeadModel
 
     layers, width, heads = GPT_SIZES[config.size]

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from genlab._lazy import require
 from genlab.models._gpt import CausalLM
 
 CACHE_FOLDER = "hf"
@@ -74,6 +75,7 @@ def _find(name: str, spec: PretrainedModel) -> Path:
 
 
 def _load_cached(folder: Path):
+    require("transformers", "pretrained models")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True)
@@ -82,6 +84,8 @@ def _load_cached(folder: Path):
 
 
 def _load_gguf(folder: Path, gguf_file: str):
+    require("transformers", "pretrained models")
+    require("gguf", "reading a pretrained model's GGUF file")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf_file, local_files_only=True)

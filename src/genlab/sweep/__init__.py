@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence
 import torch
 from safetensors.torch import load_file, save_file
 
+from genlab._lazy import require
 from genlab.train import progress_bar
 
 TASKS_DIR = "tasks"
@@ -84,7 +85,7 @@ def _call(fn: Callable, config: dict, shared: Any, threads: int) -> dict[str, to
 
 def _start_ray(address: str | None, workers: int | None) -> bool:
     """Start (or join) Ray unless it is already up; True if this call started it."""
-    import ray
+    ray = require("ray", "running tasks in parallel (workers > 0, or a cluster address; workers=0 runs them one by one here without Ray)")
 
     if ray.is_initialized():
         return False
@@ -177,7 +178,7 @@ def run_sweep(
 
 
 def _run_ray(fn, todo, folder, shared, workers, address, threads, max_retries, advance) -> None:
-    import ray
+    ray = require("ray", "running tasks in parallel (workers > 0, or a cluster address; workers=0 runs them one by one here without Ray)")
 
     started = _start_ray(address, workers)
     pending: dict = {}

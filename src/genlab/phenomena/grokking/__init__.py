@@ -31,12 +31,12 @@ and excluded loss (those terms removed), on the training pairs; for parity, the 
 weight mass on the k relevant bits against the others.
 """
 
-from genlab.phenomena.grokking._config import LOSSES, MODELS, TASKS, GrokConfig
-from genlab.phenomena.grokking._measure import fourier_spectrum, key_frequencies, measure, restricted_excluded_loss, snapshot_weights
-from genlab.phenomena.grokking._models import Decoder, ModularMLP, Transformer, build_grok_model
-from genlab.phenomena.grokking._run import PHASE_RULE, PHASE_THRESHOLD, PHASES, SWEEP_AXES, GrokResult, classify_phase, history_records, run, steps_to, sweep_cell, sweep_configs
-from genlab.phenomena.grokking._tasks import make_task
+from genlab._lazy import lazy_exports
 
-__all__ = ["LOSSES", "MODELS", "PHASES", "PHASE_RULE", "PHASE_THRESHOLD", "SWEEP_AXES", "TASKS", "Decoder", "GrokConfig", "GrokResult", "ModularMLP", "Transformer",
-           "build_grok_model", "classify_phase", "fourier_spectrum", "history_records", "key_frequencies", "make_task", "measure", "restricted_excluded_loss", "run",
-           "snapshot_weights", "steps_to", "sweep_cell", "sweep_configs"]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "_config": ("LOSSES", "MODELS", "TASKS", "GrokConfig"),
+    "_measure": ("fourier_spectrum", "key_frequencies", "measure", "restricted_excluded_loss", "snapshot_weights"),
+    "_models": ("Decoder", "ModularMLP", "Transformer", "build_grok_model"),
+    "_run": ("PHASE_RULE", "PHASE_THRESHOLD", "PHASES", "SWEEP_AXES", "GrokResult", "classify_phase", "history_records", "run", "steps_to", "sweep_cell", "sweep_configs"),
+    "_tasks": ("make_task",),
+})

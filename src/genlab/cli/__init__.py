@@ -12,6 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from genlab.cli._options import config_options
+from genlab.certify import CertifyConfig, LMCertifyConfig
+from genlab.memorization import MemorizationConfig
+from genlab.phenomena.grokking import GrokConfig
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
 console = Console(width=None if sys.stdout.isatty() else 160)  # piped output: do not wrap tables at 80
 
@@ -35,7 +40,7 @@ def _numbers(text: str, flag: str, cast, example: str) -> tuple:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -45,7 +50,7 @@ def _run_study(study, out: Path, interrupted: str, errors: tuple = (ValueError,)
 
     try:
         return study()
-    except (DatasetNotFoundError, FileNotFoundError) as e:
+    except (DatasetNotFoundError, FileNotFoundError, ImportError) as e:
         _fail(str(e))
     except errors as e:
         _fail(f"{e} (`genlab runs --out {out}` shows the run store)")
@@ -55,32 +60,25 @@ def _run_study(study, out: Path, interrupted: str, errors: tuple = (ValueError,)
 
 
 @app.command()
+@config_options(CertifyConfig, unset=True, exclude=("subspace_dims",))
 def certify(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
     prior: str = typer.Option("data-independent", help="data-independent or data-dependent"),
     model: Optional[str] = typer.Option(None, help="mlp or cnn [default: the dataset's recipe]"),
     width: Optional[int] = typer.Option(None, help="hidden units (mlp) or first conv channels (cnn)"),
     depth: Optional[int] = typer.Option(None, help="hidden layers (mlp) or conv blocks (cnn)"),
-    prior_fraction: Optional[float] = typer.Option(None, help="share of the training set that trains theta_0 (data-dependent prior)"),
     dims: Optional[str] = typer.Option(None, help="grid of subspace dimensions d, comma-separated"),
-    levels: Optional[str] = typer.Option(None, help="grid of quantization level counts L, comma-separated"),
     epochs: Optional[float] = typer.Option(None, help="subspace training epochs"),
     lr: Optional[float] = typer.Option(None, help="subspace training learning rate (Adam)"),
     qat_epochs: Optional[float] = typer.Option(None, help="quantization-aware training epochs"),
-    qat_restarts: Optional[int] = typer.Option(None, help="QAT runs per (d, L), the best kept; each is a grid point paid in bits"),
     prior_epochs: Optional[float] = typer.Option(None, help="theta_0 training epochs (data-dependent prior)"),
-    projector: Optional[str] = typer.Option(None, help="structure of the random projection: kronecker or fastfood"),
-    rate_weight: Optional[float] = typer.Option(None, help="entropy-constrained quantization weight (0: nearest level)"),
-    coder: str = typer.Option("multinomial", help="range coder's model of the level indices: multinomial (the counts not yet used; shorter) or categorical"),
-    code_format: int = typer.Option(2, help="code file layout: 2 (word count as a 1-3 bit offset) or 1 (Elias gamma; the older certificates' layout)"),
-    delta: float = typer.Option(0.05, help="the bound holds with probability >= 1 - delta"),
-    seed: int = typer.Option(0, help="seeds theta_0, the projection and the data split"),
-    device: str = typer.Option("cpu", help="cpu, cuda, cuda:1, mps ..."),
+    seed: int = typer.Option(0, help="seeds theta_0, the projection, the data split and the training runs"),
     train_size: Optional[int] = typer.Option(None, help="use only the first N training examples"),
     test_size: Optional[int] = typer.Option(None, help="use only the first N test examples"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
     resume: Optional[str] = typer.Option(None, help="finish an interrupted/failed run RUN_ID in --out with its own config (other flags ignored)"),
+    fields: dict | None = None,
 ) -> None:
     """Train, compress and certify a classifier: an upper bound on its test error from training data alone.
 
@@ -101,26 +99,18 @@ def certify(
         model_config = ModelConfig(given(model, base_model.name), given(width, base_model.width), given(depth, base_model.depth), base_model.norm)
         config = replace(
             base,
+            **fields,
             subspace_dims=_ints(dims, "--dims") if dims else base.subspace_dims,
-            levels=_ints(levels, "--levels") if levels else base.levels,
-            delta=delta,
-            prior_fraction=given(prior_fraction, base.prior_fraction),
             train=replace(base.train, epochs=given(epochs, base.train.epochs), lr=given(lr, base.train.lr), seed=seed),
             qat=replace(base.qat, epochs=given(qat_epochs, base.qat.epochs), seed=seed + 1),
-            qat_restarts=given(qat_restarts, base.qat_restarts),
             prior_train=replace(base.prior_train, epochs=given(prior_epochs, base.prior_train.epochs), seed=seed + 2),
             seed=seed,
-            projector=given(projector, base.projector),
-            rate_weight=given(rate_weight, base.rate_weight),
-            coder=coder,
-            code_format=code_format,
-            device=device,
         )
-        if device.startswith("cuda"):
+        if config.device.startswith("cuda"):
             import torch
 
             if not torch.cuda.is_available():
-                raise ValueError(f"device {device!r} requested but CUDA is not available here; use --device cpu")
+                raise ValueError(f"device {config.device!r} requested but CUDA is not available here; use --device cpu")
     except (ValueError, typer.BadParameter) as e:
         _fail(str(e))
     store = RunStore(out)
@@ -143,30 +133,27 @@ def certify(
 
 
 @app.command("certify-lm")
+@config_options(LMCertifyConfig, unset=True, exclude=("subspace_dim", "lora_rank"))
 def certify_lm(
     corpus: str = typer.Option("english", help="built-in corpus: english (Bible, Debian documentation, fortunes) or bible"),
     tokenizer: str = typer.Option("bytes", help="bytes, or bpe (trained on the training documents; its merges are paid in bits)"),
     vocab: Optional[int] = typer.Option(None, help="BPE vocabulary size (e.g. 4096)"),
     model: Optional[str] = typer.Option(None, help="gpt-pico, gpt-nano, gpt-micro, gpt-tiny or gpt-small (GPT-2 architecture) [default: the recipe's]"),
     bound: str = typer.Option("document", help="which bound the recipe targets: document or token-level (all bounds are reported)"),
-    method: Optional[str] = typer.Option(None, help="sublora, lora or subspace [default: the recipe's]"),
-    dim: Optional[int] = typer.Option(None, help="subspace dimension d (sublora, subspace)"),
-    rank: Optional[int] = typer.Option(None, help="LoRA rank"),
-    levels: Optional[int] = typer.Option(None, help="quantization levels"),
-    epochs: Optional[float] = typer.Option(None, help="passes over the training tokens (fractions allowed)"),
-    lr: Optional[float] = typer.Option(None, help="learning rate (Adam)"),
-    delta: float = typer.Option(0.05, help="all reported bounds hold together with probability >= 1 - delta"),
-    document_bound: Optional[str] = typer.Option(None, help="form of the document loss statements: split-kl, bernstein (scores every document) or hoeffding [default: the recipe's]"),
-    seed: int = typer.Option(0, help="seeds the initialisation and the projection (the subsample comes from fresh randomness, recorded)"),
-    device: str = typer.Option("cpu", help="cpu, cuda, ..."),
+    dim: Optional[int] = typer.Option(None, help="subspace dimension d (sublora, subspace) [default: the recipe's]"),
+    rank: Optional[int] = typer.Option(None, help="LoRA rank [default: the recipe's]"),
+    epochs: Optional[float] = typer.Option(None, help="passes over the training tokens (fractions allowed) [default: the recipe's]"),
+    lr: Optional[float] = typer.Option(None, help="learning rate (Adam) [default: the recipe's]"),
+    seed: int = typer.Option(0, help="seeds the initialisation, the projection and training (the subsample comes from fresh randomness, recorded)"),
     max_documents: Optional[int] = typer.Option(None, help="use only the first N training documents (quick trials; the bound gets looser)"),
     pretrained: Optional[str] = typer.Option(None, help="fine-tune a pretrained model instead (smollm2-135m; its weights are the prior: valid only if the corpus was not in its pretraining data)"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
+    fields: dict | None = None,
 ) -> None:
     """Train, compress and certify a GPT on an offline English corpus: bounds on its bits per token
     and top-k error on unseen documents, beside coded unigram and n-gram baselines under the same
-    statements; `genlab verify` re-derives it."""
+    statements; `genlab verify` re-derives it. Unset options take the recipe's (genlab.recipes.lm_recipe)."""
     from dataclasses import replace
 
     from genlab.recipes import certify_lm_builtin, lm_recipe
@@ -176,17 +163,14 @@ def certify_lm(
     try:
         size, base = lm_recipe(bound, pretrained)
         model = model or size
+        if fields.get("document_bound") == "bernstein" and "m_documents" not in fields:
+            fields["m_documents"] = None  # the empirical Bernstein form scores every document
         config = replace(
             base,
-            method=method or base.method,
+            **fields,
             subspace_dim=dim or base.subspace_dim,
             lora_rank=rank or base.lora_rank,
-            levels=levels or base.levels,
-            delta=delta,
-            document_bound=document_bound or base.document_bound,
-            m_documents=None if document_bound == "bernstein" else base.m_documents,
             seed=seed,
-            device=device,
             train=replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr or base.train.lr, seed=seed),
             qat=replace(base.qat, seed=seed + 1),
         )
@@ -217,14 +201,12 @@ def certify_lm(
 
 
 @app.command()
+@config_options(MemorizationConfig, exclude=("distill_temperature",))
 def memorize(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
     model: str = typer.Option("mlp", help="mlp or cnn"),
     width: int = typer.Option(512, help="hidden units (mlp) or first conv channels (cnn)"),
     depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
-    models: int = typer.Option(64, help="K, the number of models trained on random subsets"),
-    subset: float = typer.Option(0.7, help="share of the training set each model sees"),
-    score: str = typer.Option("log-probability", help="outcome scored: log-probability (of the true label, saturated at 0.9), probability, or correct (0/1, Feldman & Zhang)"),
     epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 40]"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate per model [default: 0.002]"),
     batch_size: Optional[int] = typer.Option(None, help="batch size per model [default: 512]"),
@@ -236,15 +218,14 @@ def memorize(
     workers: Optional[int] = typer.Option(None, help="parallel models on this machine [default: all cores; 0: one by one without Ray]"),
     address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
     seed: int = typer.Option(0, help="seeds the subsets, the canaries and every model"),
-    device: str = typer.Option("cpu", help="cpu, cuda ... (with cuda, use --workers 0)"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
     resume: Optional[str] = typer.Option(None, help="finish an interrupted run RUN_ID in --out (its trained models are kept)"),
+    fields: dict | None = None,
 ) -> None:
     """Score how much each training example is memorized (Feldman & Zhang 2020), with K subset models on Ray."""
     from dataclasses import replace
 
-    from genlab.memorization import MemorizationConfig
     from genlab.recipes import memorize_builtin, resume_memorize
     from genlab.models import ModelConfig
     from genlab.store import RunStore
@@ -253,7 +234,7 @@ def memorize(
         base = MemorizationConfig()
         train = replace(base.train, epochs=epochs if epochs is not None else base.train.epochs, lr=lr if lr is not None else base.train.lr,
                         batch_size=batch_size if batch_size is not None else base.train.batch_size)
-        config = MemorizationConfig(models=models, subset=subset, score=score, train=train, seed=seed, distill_temperature=distill, device=device)
+        config = MemorizationConfig(**{**fields, "train": train, "seed": seed, "distill_temperature": distill})
         model_config = ModelConfig(model, width, depth)
         size_list = list(_ints(sizes, "--sizes")) if sizes else None
     except (ValueError, typer.BadParameter) as e:
@@ -326,46 +307,22 @@ def memorize_text(
 
 
 @app.command()
+@config_options(GrokConfig)
 def grok(
-    task: str = typer.Option("add", help="add, sub, mul, div, poly (mod p) or parity"),
-    p: int = typer.Option(97, help="the prime modulus"),
-    train_frac: float = typer.Option(0.4, help="share of all (a, b) pairs that trains"),
-    n: int = typer.Option(40, help="parity: input bits"),
-    k: int = typer.Option(3, help="parity: relevant bits"),
-    train_size: int = typer.Option(1000, help="parity: training examples"),
-    model: str = typer.Option("mlp", help="mlp, mlp-fourier (fixed circular embedding), transformer, or decoder (the Grokfast paper's)"),
-    width: int = typer.Option(256, help="hidden units"),
-    embed: int = typer.Option(128, help="embedding size (transformer, decoder: model width)"),
-    layers: int = typer.Option(1, help="transformer / decoder blocks"),
-    steps: int = typer.Option(3000, help="optimizer steps"),
-    batch_size: Optional[int] = typer.Option(None, help="minibatch size [default: full batch]"),
-    lr: float = typer.Option(3e-3, help="AdamW learning rate"),
-    weight_decay: float = typer.Option(1.0, help="AdamW weight decay"),
-    optimizer: str = typer.Option("adamw", help="adamw (decoupled weight decay) or adam (L2 weight decay, as the Grokfast paper's code)"),
-    beta2: float = typer.Option(0.999, help="Adam's second-moment decay (the Grokfast paper: 0.98)"),
-    warmup: int = typer.Option(0, help="linear learning-rate warm-up steps"),
-    stop_at: Optional[float] = typer.Option(None, help="stop once test accuracy reaches this (e.g. 0.99)"),
-    loss: str = typer.Option("softmax", help="softmax or stablemax cross-entropy"),
-    orthogonal_grad: bool = typer.Option(False, help="perpendicular-to-weights gradient (Prieto et al. 2025)"),
-    grokfast_alpha: Optional[float] = typer.Option(None, help="Grokfast EMA alpha (e.g. 0.98); off when unset"),
-    grokfast_lambda: float = typer.Option(2.0, help="Grokfast amplification lambda"),
-    log_every: int = typer.Option(25, help="measure every N steps"),
-    seed: int = typer.Option(0, help="seeds the split, the model and everything else"),
-    device: str = typer.Option("cpu", help="cpu, cuda ..."),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
 ) -> None:
-    """Train a network (full-batch by default) on modular arithmetic or sparse parity and watch it grok."""
-    from genlab.phenomena.grokking import GrokConfig
+    """Train a network (full-batch by default) on modular arithmetic or sparse parity and watch it
+    grok; every option is a field of genlab.phenomena.grokking.GrokConfig."""
     from genlab.recipes import grok_builtin
     from genlab.store import RunStore
 
     try:
-        config = GrokConfig(task=task, p=p, train_frac=train_frac, n_bits=n, k_bits=k, train_size=train_size, model=model, width=width, embed=embed, layers=layers,
-                            steps=steps, batch_size=batch_size, lr=lr, weight_decay=weight_decay, optimizer=optimizer, betas=(0.9, beta2), warmup=warmup, stop_at=stop_at, loss=loss, orthogonal_grad=orthogonal_grad, grokfast_alpha=grokfast_alpha,
-                            grokfast_lambda=grokfast_lambda, log_every=log_every, seed=seed, device=device)
+        config = GrokConfig(**fields)
     except ValueError as e:
         _fail(str(e))
+    task = config.task
     store = RunStore(out)
 
     result, run = _run_study(lambda: grok_builtin(config, store=store, progress=not quiet), out, f"the run is marked failed in {out}; its metrics so far are in metrics.jsonl")
@@ -381,25 +338,21 @@ def grok(
 
 
 @app.command("grok-sweep")
+@config_options(GrokConfig, exclude=("weight_decay", "train_frac", "lr"))
 def grok_sweep(
-    task: str = typer.Option("add", help="add, sub, mul, div, poly (mod p) or parity"),
     weight_decay: str = typer.Option("0,0.3,1,3", help="AdamW weight decays, comma-separated (an axis when several)"),
     train_frac: str = typer.Option("0.2,0.4,0.6,0.8", help="training fractions, comma-separated (an axis when several)"),
     lr: str = typer.Option("0.003", help="learning rates, comma-separated (an axis when several)"),
-    p: int = typer.Option(97, help="the prime modulus"),
-    model: str = typer.Option("mlp", help="mlp, mlp-fourier or transformer"),
-    steps: int = typer.Option(3000, help="full-batch steps per cell"),
-    log_every: int = typer.Option(25, help="measure every N steps"),
-    seed: int = typer.Option(0, help="seeds every cell's split and model"),
     workers: Optional[int] = typer.Option(None, help="parallel cells on this machine [default: all cores; 0: one by one without Ray]"),
     address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
     resume: Optional[str] = typer.Option(None, help="finish an interrupted sweep RUN_ID in --out (finished cells are kept; other flags ignored)"),
+    fields: dict | None = None,
 ) -> None:
     """A phase diagram: grok over two of weight decay, train fraction and learning rate, each cell
-    classified as comprehension / grokking / memorization / confusion."""
-    from genlab.phenomena.grokking import GrokConfig
+    classified as comprehension / grokking / memorization / confusion; the other options set every
+    cell's GrokConfig."""
     from genlab.recipes import grok_sweep as sweep
     from genlab.store import RunStore
 
@@ -409,7 +362,7 @@ def grok_sweep(
         if len(axes) != 2:
             raise ValueError(f"give exactly two of --weight-decay, --train-frac, --lr several values (the diagram's axes); {len(axes)} have several")
         fixed = {name: v[0] for name, v in lists.items() if len(v) == 1}
-        base = GrokConfig(task=task, p=p, model=model, steps=steps, log_every=log_every, seed=seed, **fixed)
+        base = GrokConfig(**fields, **fixed)
     except (ValueError, typer.BadParameter) as e:
         _fail(str(e))
     store = RunStore(out)
