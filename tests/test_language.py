@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from genlab.certify import LMCertifyConfig, certify_language_model, decode_language_model
-from genlab.certify._language import _build, _sample_positions
+from genlab.certify._language import _build
+from genlab.certify._statements import _sample_positions
 from genlab.train import score_documents
 from genlab.bounds import elias_gamma_decode, elias_gamma_encode
 from genlab.compress import LoRAParametrization, QuantizedCode, SubspaceModel, decode_merges, encode, encode_merges, lora_targets
@@ -252,7 +253,7 @@ def test_certify_language_model_end_to_end(tmp_path):
     for key in ("document/loss", "document/top1", "document/top10", "document/top100"):
         assert result.bounds[key]["bound"] >= measured[key], (key, result.bounds[key]["bound"], measured[key])
     # The empirical risk is the decoded model's, on the subsample replayed from its recorded seed.
-    from genlab.certify._language import draw_subsample
+    from genlab.certify._statements import draw_subsample
 
     sampled, _, _ = draw_subsample(result.sample["seed"], np.array([len(d.encode()) for d in docs[:360]]), 60, 300)
     train_measured = _measured(result, folder, pristine, ByteTokenizer(), [docs[i] for i in sampled])
@@ -385,7 +386,7 @@ def test_statements_monte_carlo_with_the_alpha_grid_and_subsampling(form, m_docs
     probability 1/2 (the variance at which Hoeffding is tightest) and top-1 error is 1/2. Over
     repeated draws of the n documents and of the subsample, each of the eight statements, with
     alpha picked from a grid of four on the same sample, fails at most at its share of delta."""
-    from genlab.certify._language import Scores, _statements, draw_subsample
+    from genlab.certify._statements import Scores, draw_subsample, statements
 
     alphas, n, m_tok, trials = (0.05, 0.1, 0.25, 0.5), 400, 200, 400
     delta_each = 0.8 / 8
@@ -397,7 +398,7 @@ def test_statements_monte_carlo_with_the_alpha_grid_and_subsampling(form, m_docs
         doc_sample, tok_docs, _ = draw_subsample(int(rng.integers(2**62)), lengths, m_docs, m_tok)
         p, r = (tokens == 0).astype(float), (tokens != 0).astype(int)
         scores = Scores(p[doc_sample], r[doc_sample], lengths[doc_sample], None, p[tok_docs], r[tok_docs])
-        out, _ = _statements(scores, n, n, 4, 0.0, alphas, delta_each, 0.5, form, splits=64)
+        out, _ = statements(scores, n, n, 4, 0.0, alphas, delta_each, 0.5, form, splits=64)
         for key, s in out.items():
             truth = sum(s["loss_range"]) / 2 if "loss" in key else (0.5 if key.endswith("top1") else 0.0)
             failures[key] = failures.get(key, 0) + (truth > s["bound"])
@@ -413,14 +414,14 @@ def test_statements_monte_carlo_with_the_alpha_grid_and_subsampling(form, m_docs
 
 
 def test_sampled_scores_are_gathered_from_the_right_documents_and_offsets():
-    from genlab.certify._language import _score_sample, draw_subsample
+    from genlab.certify._statements import draw_subsample, score_sample
 
     rng = np.random.default_rng(1)
     sequences = [rng.integers(0, 50, size=rng.integers(1, 9)).astype(np.int32) for _ in range(40)]
     lengths = np.array([len(s) for s in sequences])
     fake = lambda seqs: [(s.astype(np.float32) / 100 + 0.001, s.astype(np.int32) + 1) for s in seqs]  # noqa: E731
     doc_sample, tok_docs, tok_offsets = draw_subsample(5, lengths, 12, 30)
-    scores = _score_sample(fake, sequences, doc_sample, tok_docs, tok_offsets, None)
+    scores = score_sample(fake, sequences, doc_sample, tok_docs, tok_offsets, None)
     assert np.allclose(scores.doc_p, np.concatenate([sequences[i] for i in doc_sample]) / 100 + 0.001)
     assert scores.tok_r.tolist() == [int(sequences[d][o]) + 1 for d, o in zip(tok_docs, tok_offsets)]
     assert scores.doc_lengths.tolist() == lengths[doc_sample].tolist()

@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 import genlab.data._datasets as datasets
+import genlab.data._markup as markup
 import genlab.data._text as text
 from genlab.data import CORPORA, DatasetNotFoundError, TextCorpus, check_documents, load_corpus, split_documents
 
@@ -132,7 +133,7 @@ For example::
 | dropped   |
 +-----+-----+
 """
-    assert list(text._rst_paragraphs(rst)) == [
+    assert list(markup.rst_paragraphs(rst)) == [
         "Open file and return a file object; see PEP 8 and io.",
         "Kept note text that goes on.",
         "For example:",
@@ -162,14 +163,14 @@ Use C<< $a <=> $b >> and B<I<nested>> codes; see L<perlfunc/open> and L<the docs
 
 sub more_code { 2 }
 """
-    assert list(text._pod_paragraphs(pod)) == [
+    assert list(markup.pod_paragraphs(pod)) == [
         "Foo - a module",
         'Use $a <=> $b and nested codes; see "open" in perlfunc and the docs, <ok>.',
     ]
 
 
 def test_html_paragraphs_leave_out_code_tables_and_permalinks():
-    parser = text._HTMLParagraphs()
+    parser = markup.HTMLParagraphs()
     parser.feed('<h1>Title</h1><p>One <code>x</code> &amp; two <a href="#a">\u00a7</a></p><pre>no</pre>'
                 "<table><tr><td><p>cell</p></td></tr></table><p>Last</p>")
     parser.close()

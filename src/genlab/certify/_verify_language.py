@@ -19,19 +19,9 @@ import torch
 
 from genlab import bounds
 from genlab.certify._verify import Check, VerifyReport
-from genlab.certify._language import (
-    BASELINES,
-    CODE_FILE,
-    TOKENIZER_CODE_FILE,
-    LMCertifyConfig,
-    _best_baselines,
-    _build,
-    _score_sample,
-    _statements,
-    decode_language_model,
-    draw_subsample,
-    parameters_sha256,
-)
+from genlab.certify._config import LMCertifyConfig
+from genlab.certify._language import BASELINES, CODE_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256
+from genlab.certify._statements import TOP_K, best_baselines, draw_subsample, score_sample, statements
 from genlab.certify._ngram import decode_ngram, fit_ngram
 from genlab.compress import decode_merges, encode_merges
 from genlab.data import BPETokenizer
@@ -142,14 +132,14 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     # The subsample, replayed; the model re-scored; every statement recomputed.
     sample = result["sample"]
     doc_sample, tok_docs, tok_offsets = draw_subsample(sample["seed"], lengths, sample["m_documents"], sample["m_tokens"])
-    statements = 2 * 4 + per_byte
-    delta_each = config.delta / statements
-    check("delta split", math.isclose(result["delta_per_statement"], delta_each, rel_tol=1e-12) and sample["statements"] == statements,
-          f"{config.delta} / {statements} statements = {delta_each:.6g}")
-    scores = _score_sample(lambda seqs: score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score"),
+    n_statements = 2 * (1 + len(TOP_K)) + per_byte
+    delta_each = config.delta / n_statements
+    check("delta split", math.isclose(result["delta_per_statement"], delta_each, rel_tol=1e-12) and sample["statements"] == n_statements,
+          f"{config.delta} / {n_statements} statements = {delta_each:.6g}")
+    scores = score_sample(lambda seqs: score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score"),
                            sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
     args = (n_documents, n_tokens, vocab)
-    cert, _ = _statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
+    cert, _ = statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
     _compare("model", cert, result["bounds"], check)
 
     baselines = {}
@@ -165,12 +155,12 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
               f"refitted {table.name}: {table.bits} bits, sha256 {sha[:16]}... (result says {stored['bits_total'] - tok_bits} bits)")
         decoded_table = decode_ngram(table.payload, vocab, tokenizer.bos_id, level)
         check(f"baseline {name}: decode", np.array_equal(decoded_table.levels, table.levels), f"order {decoded_table.order}, {len(decoded_table.contexts)} contexts, step {decoded_table.step}")
-        b_scores = _score_sample(decoded_table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-        b_cert, _ = _statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
+        b_scores = score_sample(decoded_table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+        b_cert, _ = statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
         _compare(f"baseline {name}", b_cert, stored["bounds"], check)
         baselines[name] = {"bounds": b_cert}
     if len(baselines) == len(BASELINES):
-        best = _best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
+        best = best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
         ok = all(best[k]["name"] == result["baseline"]["bounds"][k]["name"] and abs(best[k]["margin"] - result["baseline"]["bounds"][k]["margin"]) <= 2 * TOLERANCE for k in best)
         check("best baseline and margins", ok, ", ".join(f"{k}: {best[k]['name']} {best[k]['margin']:+.3f}" for k in ("document/loss", "token/loss")))
     return VerifyReport(str(folder), checks)

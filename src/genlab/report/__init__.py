@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from genlab.report._certificate import render_certificate_report, write_certificate_report
-from genlab.report._grokking import render_grok_page, render_grok_sweep_page, write_grok_report, write_grok_sweep_report
+from genlab.report._grokking import render_grok_page, write_grok_report
+from genlab.report._grokking_sweep import render_grok_sweep_page, write_grok_sweep_report
 from genlab.report._index import render_run_index, write_run_index
 from genlab.report._language import render_lm_comparison, render_lm_report, write_lm_comparison, write_lm_report
 from genlab.report._memorization import attack_summary, render_memorization_report, render_text_report, write_memorization_report, write_text_report

@@ -18,7 +18,7 @@ import base64
 import html
 import json
 import math
-import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +36,11 @@ PHASES = {
     "confusion": ("#9e9e9e", "does not even fit the training set"),
 }
 
-EXTRA_CSS = """
-.stepbar { position: sticky; top: 0; z-index: 10; background: #fff; padding: .6em 0; border-bottom: 1px solid #ccc;
-           display: flex; flex-wrap: wrap; gap: .3em .8em; align-items: center; }
-.stepbar input { flex: 1; } .stepbar span { flex-basis: 100%; font-variant-numeric: tabular-nums; }
-.row { display: flex; gap: 1em; } .row > div { flex: 1; min-width: 0; height: 320px; }
-.stars { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: .3em; } .stars > div { height: 210px; }
-.swatch { display: inline-block; width: 1em; height: 1em; border-radius: 2px; vertical-align: middle; margin-right: .3em; }
-"""
+
+
+def _asset(name: str) -> str:
+    """A file of genlab/report/assets (the pages' scripts and styles, inlined into each page)."""
+    return (resources.files("genlab.report") / "assets" / name).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- the stars
@@ -249,69 +246,12 @@ def _page(title: str, body: list[str], data: dict, script: str) -> str:
 
     payload = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     return "\n".join([
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}{EXTRA_CSS}</style>",
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}{_asset('grokking.css')}</style>",
         f"<script>{get_plotlyjs()}</script></head><body>", *body,
         f'<script type="application/json" id="genlab-data">{payload}</script>', f"<script>{script}</script>", "</body></html>",
     ])
 
 
-RUN_JS = """
-const D = JSON.parse(document.getElementById("genlab-data").textContent);
-const OPTIONS = {displayModeBar: false, responsive: true};
-function unpack(packed) {
-  const bytes = atob(packed.b64), out = new Float32Array(bytes.length), scale = (packed.hi - packed.lo) / 255;
-  for (let i = 0; i < bytes.length; i++) out[i] = packed.lo + scale * bytes.charCodeAt(i);
-  return out;
-}
-for (const [id, fig] of Object.entries(D.figures)) Plotly.newPlot(id, fig.data, fig.layout, OPTIONS);
-const stars = D.stars.map(s => unpack(s.xy));
-const weights = D.weights ? unpack(D.weights.abs) : null;
-const slider = document.getElementById("step-slider");
-const percent = v => v == null ? "n/a" : (100 * v).toFixed(1) + "%";
-let wanted = null;
-window.genlabRedraws = 0;
-window.genlabSetStep = function (i) {
-  i = Math.max(0, Math.min(D.steps.length - 1, Math.round(i)));
-  slider.value = i;
-  wanted = i;
-  const step = D.steps[i], h = D.history[D.records[i]];
-  let text = `step ${step} of ${D.last_step}: train accuracy ${percent(h.train_acc)}, test accuracy ${percent(h.test_acc)}`;
-  if (h.key_energy_share != null) text += `, energy in the 5 strongest frequencies ${percent(h.key_energy_share)}`;
-  if (h.relevant_weight_share != null) text += `, |w| on relevant bits ${percent(h.relevant_weight_share)}`;
-  document.getElementById("step-text").textContent = text;
-  const draws = D.cursor_plots.map(id => Plotly.relayout(id, {"shapes[0].x0": step, "shapes[0].x1": step}));
-  stars.forEach((xy, j) => {
-    const x = new Array(D.p + 1), y = new Array(D.p + 1);
-    for (let a = 0; a <= D.p; a++) { const k = 2 * (i * D.p + a % D.p); x[a] = xy[k]; y[a] = xy[k + 1]; }
-    draws.push(Plotly.restyle(`star-${j}`, {x: [x], y: [y]}, [0]));
-  });
-  if (D.spectra) draws.push(Plotly.restyle("spectrum", {y: [D.spectra[i]]}, [0]));
-  if (weights) {
-    const {units, bits} = D.weights, z = [];
-    for (let u = 0; u < units; u++) z.push(Array.from(weights.subarray((i * units + u) * bits, (i * units + u + 1) * bits)));
-    draws.push(Plotly.restyle("weights", {z: [z]}, [0]));
-  }
-  return Promise.all(draws).then(() => {
-    if (wanted !== i) return;
-    document.body.dataset.renderedStep = String(step);
-    window.genlabRedraws += 1;
-  });
-};
-slider.addEventListener("input", () => window.genlabSetStep(Number(slider.value)));
-let timer = null;
-const play = document.getElementById("play");
-play.addEventListener("click", () => {
-  if (timer) { clearInterval(timer); timer = null; play.textContent = "▶ play"; return; }
-  if (Number(slider.value) >= D.steps.length - 1) window.genlabSetStep(0);
-  play.textContent = "❚❚ pause";
-  timer = setInterval(() => {
-    const next = Number(slider.value) + 1;
-    if (next >= D.steps.length) { clearInterval(timer); timer = null; play.textContent = "▶ play"; return; }
-    window.genlabSetStep(next);
-  }, 200);
-});
-window.genlabSetStep(Number(slider.value));
-"""
 
 
 def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None = None, back_link: str | None = None) -> str:
@@ -411,7 +351,7 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
                      "one, and that pressure drives the switch.</p>", '<div class="row"><div id="norm"></div></div>']
     data["figures"] = figures
     body += ["<h2>Summary</h2>", _summary(result, relevant), "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>"]
-    return _page(title, body, data, RUN_JS)
+    return _page(title, body, data, _asset("grokking-run.js"))
 
 
 def _load_snapshots(path: Path, steps_key: str = "steps", weights_key: str = "weights") -> dict | None:
@@ -435,112 +375,3 @@ def write_grok_report(run_folder: str | Path) -> Path:
 
 
 # ---------------------------------------------------------------- the sweep page
-
-
-SWEEP_JS = """
-const D = JSON.parse(document.getElementById("genlab-data").textContent);
-const phase = document.getElementById("phase");
-Plotly.newPlot(phase, D.figure.data, D.figure.layout, {displayModeBar: false, responsive: true}).then(() => {
-  phase.on("plotly_click", event => {
-    const [row, col] = event.points[0].pointNumber;
-    const link = D.links[row][col];
-    if (link) window.location.href = link;
-  });
-  document.body.dataset.rendered = "1";
-});
-"""
-
-
-def _cell_key(cell: dict) -> str:
-    key = str(cell["key"])
-    if not re.fullmatch(r"[0-9A-Za-z_-]+", key):
-        raise ValueError(f"sweep cell key {key!r} is not a plain file name (letters, digits, _ and -): is result.json a grok-sweep's?")
-    return key
-
-
-def _sweep_figure(result: dict) -> tuple[dict, list[list[str | None]]]:
-    """The phase diagram (rows x cols; colour: phase, text: steps to 99% test) and each cell's link."""
-    rows, cols = result["rows"], result["cols"]
-    names = list(PHASES)
-    z = [[None] * len(cols["values"]) for _ in rows["values"]]
-    text = [[""] * len(cols["values"]) for _ in rows["values"]]
-    hover = [[""] * len(cols["values"]) for _ in rows["values"]]
-    links = [[None] * len(cols["values"]) for _ in rows["values"]]
-    for cell in result["cells"]:
-        r, c, final = cell["row"], cell["col"], cell.get("final") or {}
-        z[r][c] = names.index(cell["phase"])
-        text[r][c] = "—" if cell.get("steps_to_test_99") is None else str(cell["steps_to_test_99"])
-        hover[r][c] = (f"{cell['phase']}<br>train {final.get('train_acc', float('nan')):.1%}, test {final.get('test_acc', float('nan')):.1%}"
-                       f"<br>99% test at step {text[r][c]}<br>click to open")
-        links[r][c] = f"cells/{_cell_key(cell)}.html"
-    colorscale = []
-    for i, name in enumerate(names):
-        colorscale += [[i / len(names), PHASES[name][0]], [(i + 1) / len(names), PHASES[name][0]]]
-    figure = {"data": [{"type": "heatmap", "z": z, "text": text, "customdata": hover, "texttemplate": "%{text}", "textfont": {"color": "white", "size": 14},
-                        "x": [str(v) for v in cols["values"]], "y": [str(v) for v in rows["values"]], "colorscale": colorscale, "zmin": -0.5,
-                        "zmax": len(names) - 0.5, "showscale": False, "xgap": 2, "ygap": 2,
-                        "hovertemplate": f"{rows['name']} = %{{y}}, {cols['name']} = %{{x}}<br>%{{customdata}}<extra></extra>"}],
-              "layout": {"title": {"text": "phase per cell; number: steps to 99% test accuracy", "font": {"size": 14}}, "height": 120 + 70 * len(rows["values"]),
-                         "margin": {"l": 80, "r": 20, "t": 40, "b": 50},
-                         "xaxis": {"title": {"text": cols["name"]}, "type": "category"},
-                         "yaxis": {"title": {"text": rows["name"]}, "type": "category", "autorange": "reversed"}}}
-    return figure, links
-
-
-def _cells_table(result: dict) -> str:
-    rows, cols = result["rows"], result["cols"]
-    head = [rows["name"], cols["name"], "phase", "steps to 99% train", "steps to 99% test", "delay", "final train acc", "final test acc", "wall time (s)", ""]
-    body = []
-    for cell in sorted(result["cells"], key=lambda c: (c["row"], c["col"])):
-        final = cell.get("final") or {}
-        values = [rows["values"][cell["row"]], cols["values"][cell["col"]]]
-        color = PHASES[cell["phase"]][0]
-        numbers = [cell.get("steps_to_train_99"), cell.get("steps_to_test_99"), cell.get("grokking_delay")]
-        accuracies = [final.get("train_acc"), final.get("test_acc")]
-        cells = ([f'<td class="num">{_fmt(v, None)}</td>' for v in values] + [f'<td style="white-space: nowrap"><span class="swatch" style="background:{color}"></span>{html.escape(cell["phase"])}</td>']
-                 + [f'<td class="num">{_fmt(v)}</td>' for v in numbers] + [f'<td class="num">{"n/a" if v is None else f"{v:.1%}"}</td>' for v in accuracies]
-                 + [f'<td class="num">{_fmt(cell.get("wall_seconds"), 1)}</td>', f'<td><a href="cells/{_cell_key(cell)}.html">explorable</a></td>'])
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>" + "".join(body) + "</table>"
-
-
-def render_grok_sweep_page(result: dict) -> str:
-    """The phase diagram of a grokking sweep (result.json of kind "grok-sweep": base config, the
-    two swept parameters, and per cell its phase, steps to 99% and history) as one
-    self-contained HTML string. Each cell links to ``cells/<key>.html``."""
-    rows, cols, base = result["rows"], result["cols"], result["base"]
-    figure, links = _sweep_figure(result)
-    counts = {name: sum(c["phase"] == name for c in result["cells"]) for name in PHASES}
-    title = f"genlab grokking phase diagram: {_task_name(base)}, {rows['name']} × {cols['name']}"
-    headline = (f"{len(result['cells'])} cells: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-                + f"; {_fmt(result.get('wall_seconds'), 0)} s in all.")
-    legend = "".join(f'<li><span class="swatch" style="background:{color}"></span><b>{name}</b>: {meaning}</li>' for name, (color, meaning) in PHASES.items())
-    fixed = {k: v for k, v in base.items() if k not in (rows["name"], cols["name"])}
-    body = [
-        f"<h1>{html.escape(title)}</h1>", f'<p class="note"><b>{html.escape(headline)}</b></p>',
-        "<p>Each cell is one full grokking run with the base configuration below, except for the two swept parameters. Whether a network groks depends "
-        "on them: with little data or no weight decay it may memorize for ever; with much data it generalizes as it fits; in between lies the grokking "
-        "band, where generalization arrives long after memorization (Liu et al. 2022, \"Towards Understanding Grokking\"). Click a cell, or a row of the "
-        "table, to open that run's explorable.</p>",
-        "<h2>Phase diagram</h2>", '<div id="phase"></div>',
-        f"<ul>{legend}</ul>", f"<p>Phase rule: {html.escape(str(result.get('phase_rule', 'n/a')))}</p>",
-        "<h2>Cells</h2>", _cells_table(result),
-        "<h2>Base configuration</h2>", f"<pre>{html.escape(json.dumps(fixed, indent=2))}</pre>",
-    ]
-    return _page(title, body, {"figure": figure, "links": links}, SWEEP_JS)
-
-
-def write_grok_sweep_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` (the phase diagram) and ``run_folder/cells/<key>.html``
-    (each cell's explorable, from its history in result.json and its snapshots in
-    ``tasks/<key>.safetensors``), all atomically; returns the report's path."""
-    folder = Path(run_folder)
-    result, _ = read_run(folder)
-    rows, cols = result["rows"], result["cols"]
-    (folder / "cells").mkdir(exist_ok=True)
-    for cell in result["cells"]:
-        key = _cell_key(cell)
-        snapshots = _load_snapshots(folder / "tasks" / f"{key}.safetensors", "snapshot_steps", "snapshot_weights")
-        title = f"grokking sweep cell: {rows['name']} = {rows['values'][cell['row']]}, {cols['name']} = {cols['values'][cell['col']]} ({cell['phase']})"
-        _write_page(folder / "cells", render_grok_page(cell, snapshots, title=title, back_link="../report.html"), f"{key}.html")
-    return _write_page(folder, render_grok_sweep_page(result))
