@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from genlab.cli._options import config_options
+from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.grokking import GrokConfig
@@ -22,21 +22,11 @@ console = Console(width=None if sys.stdout.isatty() else 160)  # piped output: d
 
 
 def _ints(text: str, flag: str) -> tuple[int, ...]:
-    return _numbers(text, flag, int, "integers, e.g. 500,1000")
+    return parse_tuple(text, int, flag, "500,1000")
 
 
 def _floats(text: str, flag: str) -> tuple[float, ...]:
-    return _numbers(text, flag, float, "numbers, e.g. 0.3,1,3")
-
-
-def _numbers(text: str, flag: str, cast, example: str) -> tuple:
-    try:
-        values = tuple(cast(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{flag} takes comma-separated {example} (got {text!r})") from None
-    if not values:
-        raise typer.BadParameter(f"{flag} needs at least one value")
-    return values
+    return parse_tuple(text, float, flag)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -52,11 +52,12 @@ def _default(f: dataclasses.Field):
     return ",".join(map(str, value)) if isinstance(value, tuple) else value
 
 
-def parse_tuple(text: str, element: type, flag: str) -> tuple:
+def parse_tuple(text: str, element: type, flag: str, example: str = "0.3,1,3") -> tuple:
+    """``"a,b,c"`` -> a tuple of ``element``; a clear error naming ``flag`` otherwise."""
     try:
         values = tuple(element(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise typer.BadParameter(f"{flag} takes comma-separated {element.__name__} values, e.g. 0.9,0.98 (got {text!r})") from None
+        raise typer.BadParameter(f"{flag} takes comma-separated {'integers' if element is int else 'numbers'}, e.g. {example} (got {text!r})") from None
     if not values:
         raise typer.BadParameter(f"{flag} needs at least one value")
     return values

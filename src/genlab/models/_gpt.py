@@ -55,7 +55,7 @@ class CausalLM(nn.Module):
 
 def build_gpt(config: GPTConfig) -> CausalLM:
     """A freshly initialised GPT-2 (under the caller's torch seed), without dropout or KV cache."""
-    require("transformers", "the built-in GPT models")
+    require("transformers", "a built-in GPT model")
     from transformers import GPT2Config, GPT2LMHeadModel
 
     layers, width, heads = GPT_SIZES[config.size]

@@ -75,7 +75,7 @@ def _find(name: str, spec: PretrainedModel) -> Path:
 
 
 def _load_cached(folder: Path):
-    require("transformers", "pretrained models")
+    require("transformers", "a pretrained model")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True)
@@ -84,7 +84,7 @@ def _load_cached(folder: Path):
 
 
 def _load_gguf(folder: Path, gguf_file: str):
-    require("transformers", "pretrained models")
+    require("transformers", "a pretrained model")
     require("gguf", "reading a pretrained model's GGUF file")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
