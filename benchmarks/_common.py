@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: the machine line, and writing results (JSON, Markdown, README table)."""
+"""Shared by the benchmarks: the machine line, and writing results (JSON, Markdown, the table in benchmarks/README.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def previous_rows(name: str, key) -> dict:
 
 
 def write_results(name: str, rows: list[dict], markdown, note: str) -> str:
-    """Write benchmarks/results/<name>.json and .md and the README block between
+    """Write benchmarks/results/<name>.json and .md and the block of benchmarks/README.md between
     ``<!-- bench:<name> -->`` markers; returns the Markdown table."""
     command = f"python benchmarks/{Path(sys.argv[0]).name} " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     meta = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "command": command.strip()}
@@ -48,7 +48,7 @@ def write_results(name: str, rows: list[dict], markdown, note: str) -> str:
     header = f"Measured {meta['date']} on {meta['machine']}; command: `{meta['command']}` (per-row dates in {name}.json). {note}"
     table = markdown(rows, header)
     (RESULTS / f"{name}.md").write_text(f"# {meta['command'].split()[1]}\n\n" + table)
-    readme = ROOT / "README.md"
+    readme = ROOT / "benchmarks" / "README.md"  # the measurements live there; the top-level README links to it
     text = readme.read_text()
     block = f"<!-- bench:{name} -->\n{table}<!-- /bench:{name} -->"
     if f"<!-- bench:{name} -->" in text:

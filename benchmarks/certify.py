@@ -2,7 +2,7 @@
 
 Runs each dataset's tuned recipe (genlab.recipes.recipe) end to end through the store, then writes
 benchmarks/results/certify.json and certify.md (with date, machine and command) and the table in
-README.md between the ``bench:certify`` markers.
+benchmarks/README.md between the ``bench:certify`` markers.
 
     .venv/bin/python benchmarks/certify.py                       # all six
     .venv/bin/python benchmarks/certify.py --only fashion-mnist  # one dataset, both priors

@@ -11,7 +11,7 @@ Cases (each an end-to-end `certify_lm_builtin` run into the store):
 - ``pretrained-smollm2``: a SubLoRA fine-tune of SmolLM2-135M-Instruct (its weights are the prior;
   its own BPE tokens, so bounds in bits per token) with the pretrained recipe (lm_recipe).
 
-Writes benchmarks/results/certify_lm.json and .md and the README table between the
+Writes benchmarks/results/certify_lm.json and .md and the benchmarks/README.md table between the
 ``bench:certify_lm`` markers, with the unigram baseline under the same bounds beside every row,
 and benchmarks/results/certify_lm.html: genlab's comparison page of the rows' runs (ablation and
 size sweep as tables and plots), when their run folders are in the store.

@@ -25,7 +25,7 @@ Cases (``--only`` picks some; results of the others are kept from the last run):
   fraction {0.2, 0.4, 0.6, 0.8} through the sweep engine (2 Ray workers): each cell's phase and
   steps to 99% test accuracy, and the diagram's wall time.
 
-Writes benchmarks/results/grokking.json and .md and the README table between the
+Writes benchmarks/results/grokking.json and .md and the benchmarks/README.md table between the
 ``bench:grokking`` markers (the phase diagram: ``grok_phase`` and ``bench:grok_phase``).
 
     .venv/bin/python benchmarks/grokking.py [--only paper paper-grokfast] [--seeds 0 1 2] [--device cuda] [--jobs 2]

@@ -10,7 +10,7 @@ subsets of 0.7, one torch thread per worker. Cases:
 - ``throughput``: models per minute for the same task, plain processes (a 2-process pool, no Ray)
   against the Ray engine with 1 and 2 workers.
 
-Writes benchmarks/results/memorize.json and .md and the README table between the
+Writes benchmarks/results/memorize.json and .md and the benchmarks/README.md table between the
 ``bench:memorize`` markers.
 
     .venv/bin/python benchmarks/memorize.py                   # both cases

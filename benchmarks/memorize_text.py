@@ -11,7 +11,7 @@ Two controls it cannot have seen:
   (``genlab.memorization.FRESH_KJV_STYLE``), in no training set.
 
 Membership inference (loss and zlib-ratio attacks): the KJV verses are the positives against
-each control. Writes benchmarks/results/memorize_text.json and .md and the README table between
+each control. Writes benchmarks/results/memorize_text.json and .md and the benchmarks/README.md table between
 the ``bench:memorize_text`` markers.
 
     .venv/bin/python benchmarks/memorize_text.py             # 300 verses, 16 + 16 tokens

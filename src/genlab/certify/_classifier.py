@@ -6,7 +6,7 @@ decode the code file -> rebuild the model -> count its errors -> Occam-kl bound.
 
 Every grid configuration (subspace dimension d, levels L) is tried and the smallest bound kept;
 the choice is paid for by the code's hyperparameter field (ceil(log2 K) bits for K
-configurations), so the certificate holds for the chosen one (union bound, BOUNDS.md).
+configurations), so the certificate holds for the chosen one (union bound, docs/bounds.md).
 
 Two priors:
 - ``data-independent``: theta_0 is the seeded random initialisation; the bound uses all n

@@ -41,11 +41,11 @@ class CertifyConfig(Config):
             (genlab.compress.PROJECTORS).
         coder: the range coder's model of the level indices (genlab.compress.CODERS):
             ``multinomial`` (the counts not yet used up; log2(d! / prod c_k!) bits) or
-            ``categorical`` (one distribution for all; about d x entropy bits, the format of
-            certificates written before this option).
+            ``categorical`` (one distribution for all; about d x entropy bits; certificates
+            written before this option read back as it).
         code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
-            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
-            gamma (about 13 bits; certificates written before format 2 read back as 1).
+            of range-coder words as its offset from the ideal length the decoder computes, 1 as
+            an Elias gamma code (certificates written before format 2 read back as 1).
         device: ``cpu``, ``cuda``, ... (decoding always happens on the CPU).
     """
 
@@ -123,8 +123,8 @@ class LMCertifyConfig(Config):
         coder: the range coder's model of the level indices, ``multinomial`` or ``categorical``
             (genlab.compress.CODERS; see CertifyConfig).
         code_format: layout of the code file (genlab.compress.CODE_FORMATS): 2 writes the number
-            of range-coder words as its offset from the ideal length (1-3 bits), 1 with Elias
-            gamma (about 13 bits; certificates written before format 2 read back as 1).
+            of range-coder words as its offset from the ideal length the decoder computes, 1 as
+            an Elias gamma code (certificates written before format 2 read back as 1).
         document_bound: the document loss statements' form: ``split-kl`` (Occam-kl on the
             fractions of documents above each of ``splits`` thresholds: tight when the documents'
             losses fill a small part of their range), ``bernstein`` (empirical Bernstein, every

@@ -10,7 +10,7 @@ and one more level, the floor, for tokens the row never saw (probability 0: the 
 prediction smoothing covers them). Rows are renormalised after decoding; the decoded table is the
 hypothesis.
 
-Code file (every bit counted, BOUNDS.md): the grid point (order, number of kept contexts K, step)
+Code file (every bit counted, docs/bounds.md): the grid point (order, number of kept contexts K, step)
 in ceil(log2 |grid|) bits; the K contexts, each a 1-bit length (order 3 only) and its token ids in
 ceil(log2 V) bits; the count of each level in Elias gamma (count + 1); the level indices of the
 (K + 1) x V table with a range coder (genlab.compress: the multinomial model up to

@@ -1,7 +1,7 @@
 """Arithmetic (range) coding of quantized parameters with ``constriction``, and the code file.
 
 A code word describes the whole quantized model, so its length is the C(h) of the bounds
-(BOUNDS.md). Layout, as a bit string padded with zeros to whole bytes:
+(docs/bounds.md). Layout, as a bit string padded with zeros to whole bytes:
 
 ====================  ==========================================  ===========================
 part                  content                                     bits

@@ -17,7 +17,7 @@ The outcome O[k, i] is one of (``SCORES``):
   p = 0.9 counts every confident-and-right prediction alike, as 0/1 correctness does, so the many
   examples that every model gets right tie at a score of exactly 0 instead of being ranked by noise
   in the fourth decimal. (SATURATION = 0.9 was chosen on the first 40 models of the Fashion-MNIST
-  benchmark run, by split-half stability; see the README.)
+  benchmark run, by split-half stability; see docs/decisions.md.)
 
 The continuous outcomes measure how much confidence in the label training on i buys, rather than
 how much accuracy: a slightly different quantity from Feldman & Zhang's, with far less noise.

@@ -20,25 +20,22 @@ def recipe(dataset: str, prior: str = "data-independent") -> tuple[ModelConfig, 
     """The tuned default model and certify configuration for a built-in dataset and prior.
 
     These choices were fixed by the developers before a certificate is computed with them; the
-    CLI's flags override any field.
+    CLI's flags override any field. The trials behind them: docs/decisions.md.
     """
     inq = (0.3, 0.6, 0.8, 0.9, 0.95, 1.0)
     model = ModelConfig("cnn", width=16, depth=2)
     config = CertifyConfig(
         prior=prior,
         subspace_dims=(1500,) if dataset == "mnist" else (1000,),
-        levels=(4, 5) if dataset == "mnist" else (5,),  # one grid point keeps `make demo` under 10 minutes
+        levels=(4, 5) if dataset == "mnist" else (5,),  # one grid point keeps `make demo` short
         quantization_stages=inq,
-        projector="fastfood",  # nearly orthogonal columns, like a dense Gaussian P: ~0.6 points lower bound than Kronecker
+        projector="fastfood",  # nearly orthogonal columns, like a dense Gaussian P: a lower bound than Kronecker
         train=TrainConfig(epochs=12, lr=0.08, batch_size=256),
         qat=TrainConfig(epochs=8, lr=0.01, batch_size=256),
     )
     if dataset == "fashion-mnist" and prior == "data-independent":
-        # Entropy-constrained levels: from the same trained z, 0.2232 against 0.2256 at rate_weight 0 (32 bits shorter, train error 0.1313 vs 0.1327),
-        # both with the categorical coder; the multinomial coder makes it 0.2225 (2,344 bits). Twice the subspace epochs: continuous train
-        # error 0.1117 instead of 0.1163. From that one z, QAT runs that differ only in batch order gave 0.2200, 0.2211, 0.2229 (and other
-        # stage schedules / learning rates 0.2195-0.2267): the spread is larger than the gains, so the best of 4 restarts, for 2 bits.
-        # Benchmark: 0.22001 in code format 1 (2,344 bits), 0.21984 in format 2 (2,336 bits), the same decoded model.
+        # Entropy-constrained levels (a shorter code for the same fit), twice the subspace epochs (a better continuous fit), and the
+        # best of 4 QAT restarts for 2 bits (QAT's spread over batch orders is larger than the other gains): docs/decisions.md.
         config = replace(config, rate_weight=0.1, train=replace(config.train, epochs=24), qat_restarts=4)
     if prior == "data-dependent":
         model = ModelConfig("cnn", width=32, depth=2)

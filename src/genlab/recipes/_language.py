@@ -19,20 +19,15 @@ BOUND_KINDS = ("document", "token-level")
 def lm_recipe(bound: str = "document", pretrained: str | None = None) -> tuple[str, LMCertifyConfig]:
     """The tuned model size and configuration for the built-in corpus, per the bound one wants
     tightest: ``document`` needs a code of a few thousand bits (n = documents), so a small SubLoRA
-    subspace on the smallest GPT (larger ones reached about the same loss at this d in the same
-    number of steps, at several times the cost per step); ``token-level`` affords far more bits
-    (n = tokens), so a 50,000-dimensional subspace of all of gpt-nano's 125k parameters (on a
-    random base, SubLoRA saturates: LoRA factors of random weights fit far worse than a subspace of
-    the same d).
+    subspace on gpt-nano; ``token-level`` affords far more bits (n = tokens), so a large subspace
+    of all of gpt-nano's parameters.
 
-    With ``pretrained`` (a 135M-parameter model, about 300 tokens per second forward on 2 CPU
-    cores), one recipe for both bounds sized to finish in about 20 minutes on the built-in
-    corpus: a SubLoRA fine-tune (d = 1,000) of about 40 steps of 8 x 128 tokens, and subsamples of
-    1,000 documents, 2,000 token positions and 300 test documents for the empirical risks (the
-    bounds pay for the subsampling)."""
+    With ``pretrained``, one recipe for both bounds, sized for a CPU: a short SubLoRA fine-tune,
+    and subsamples of the documents, token positions and test documents for the empirical risks
+    (the bounds pay for the subsampling). The trials and timings behind these: docs/decisions.md."""
     if bound not in BOUND_KINDS:
         raise ValueError(f"bound must be one of {', '.join(BOUND_KINDS)}, got {bound!r}")
-    if pretrained is not None:  # the built-in corpus is ~75,000 windows of 128 SmolLM2 tokens: 0.0043 epochs = 40 steps of 8
+    if pretrained is not None:  # 0.0043 epochs of the built-in corpus's 128-token windows: about 40 steps of 8
         return pretrained, LMCertifyConfig(method="sublora", subspace_dim=1000, lora_rank=4, levels=5, m_documents=1000, m_tokens=2000, m_test=300,
                                            train=TrainConfig(epochs=0.0043, lr=0.005, batch_size=8, schedule="onecycle"),
                                            qat=TrainConfig(epochs=0.0013, lr=0.002, batch_size=8))

@@ -2,7 +2,7 @@
 
 Every number on the page is read from the run's ``result.json``, ``config.json`` and
 ``metrics.jsonl``; nothing is recomputed (STYLE.md 12). The first line compares the certificate
-with its baselines, as BOUNDS.md ("A certificate is read beside its baselines") asks. Plots are
+with its baselines, as docs/bounds.md ("A certificate is read beside its baselines") asks. Plots are
 PNGs embedded as base64, so the page needs no network and no other file.
 """
 

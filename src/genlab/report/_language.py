@@ -5,7 +5,7 @@ The page reads ``result.json`` (genlab.certify's LMCertifyResult plus ``corpus``
 bounds, training losses converted from nats to bits (/ ln 2), and random guessing over the
 vocabulary V: log2 |V| bits per token, top-k error 1 - k/|V|. Its first line sets each loss
 bound beside the unigram model's bound under the same statement and the same delta, as
-BOUNDS.md ("A certificate is read beside its baselines") asks. Losses are in bits per token.
+docs/bounds.md ("A certificate is read beside its baselines") asks. Losses are in bits per token.
 """
 
 from __future__ import annotations
