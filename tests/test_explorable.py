@@ -2,6 +2,7 @@
 (headless) browser."""
 
 import base64
+import html
 import json
 import re
 from pathlib import Path
@@ -16,7 +17,6 @@ from genlab.phenomena.grokking import run as grok
 from genlab.report import render_grok_page, render_grok_sweep_page, write_grok_report, write_grok_sweep_report, write_report
 from genlab.report._grokking import MAX_FRAMES, _frame_indices, _pack, fourier_plane, star_projection
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -142,8 +142,21 @@ def test_parity_page_shows_first_layer_weights_with_the_relevant_bits_marked(par
 
 
 def test_page_without_snapshots_has_curves_and_a_slider_over_the_history(modular_run):
-    data = page_data(render_grok_page(modular_run, None, title="<b>", back_link="../report.html"))
+    data = page_data(render_grok_page(modular_run, None))
     assert data["steps"] == [0, 10, 20, 30, 40] and data["stars"] == [] and "spectrum" not in data["figures"]
+
+
+HOSTILE = '<script>alert("x")</script> & co'
+ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"  # what a browser shows as the text above
+
+
+def test_run_page_escapes_its_title_config_and_back_link(modular_run):
+    hostile = {**modular_run, "config": {**modular_run["config"], "device": HOSTILE}}
+    page = render_grok_page(hostile, hostile["snapshots"], title=HOSTILE, back_link='../report.html?a=1&b="2"')
+    assert "<script>alert" not in page and " & co" not in page
+    assert f"<title>{ESCAPED}</title>" in page and f"<h1>{ESCAPED}</h1>" in page
+    assert "&quot;device&quot;: &quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt; &amp; co&quot;" in page  # the config's JSON, escaped for HTML
+    assert '<a href="../report.html?a=1&amp;b=&quot;2&quot;">' in page
 
 
 def test_write_report_writes_the_explorable_of_a_grok_run(tmp_path, modular_run):
@@ -167,11 +180,31 @@ def test_sweep_page_links_every_cell_to_its_own_page(tmp_path, modular_run):
     assert data["figure"]["data"][0]["z"] == [[0, 1], [2, 3]] and data["figure"]["data"][0]["text"] == [["30", "30"], ["—", "—"]]
     for cell in result["cells"]:
         assert f'href="cells/{cell["key"]}.html"' in page
-        cell_page = (folder / "cells" / f"{cell['key']}.html").read_text()
-        assert '<a href="../report.html">' in cell_page and f"weight_decay = {result['rows']['values'][cell['row']]}" in cell_page
+        cell_path = folder / "cells" / f"{cell['key']}.html"
+        cell_page = cell_path.read_text()
+        (back,) = re.findall(r'<a href="([^"]*)">← back to the sweep</a>', cell_page)
+        assert (cell_path.parent / html.unescape(back)).resolve() == path.resolve()  # the link, followed from the cell's folder, reaches the sweep page
+        assert f"weight_decay = {result['rows']['values'][cell['row']]}" in cell_page
         assert len(page_data(cell_page)["stars"]) == (0 if cell["key"] == "11" * 8 else 5)
+    links = re.findall(r'<a href="([^"]*)">explorable</a>', page)
+    assert len(links) == 4 and all((folder / html.unescape(link)).is_file() for link in links)
     assert not list(folder.glob("**/.*.tmp-*"))
     assert render_grok_sweep_page(result) == page
+
+
+def test_sweep_pages_escape_the_configs_and_the_phase_rule(tmp_path, modular_run):
+    folder, result = sweep_folder(tmp_path / "sweep", modular_run)
+    result["base"] = {**result["base"], "device": HOSTILE}
+    result["phase_rule"] = HOSTILE
+    for cell in result["cells"]:
+        cell["config"] = {**cell["config"], "device": HOSTILE}
+    (folder / "result.json").write_text(json.dumps(result))
+    report = write_grok_sweep_report(folder)
+    pages = [report.read_text(), *(p.read_text() for p in sorted((folder / "cells").glob("*.html")))]
+    assert len(pages) == 5
+    for page in pages:
+        assert "<script>alert" not in page and " & co" not in page and "&lt;script&gt;alert(" in page
+    assert f"Phase rule: {ESCAPED}" in pages[0]
 
 
 def test_sweep_refuses_a_cell_key_that_is_not_a_file_name(modular_run, tmp_path):
@@ -182,23 +215,6 @@ def test_sweep_refuses_a_cell_key_that_is_not_a_file_name(modular_run, tmp_path)
 
 
 # ---------------------------------------------------------------- in a browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and chromium-driver; scripts/setup.sh installs them)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[dev]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)  # with both paths given, Selenium Manager never downloads anything
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1400"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 def wait_for(driver, script: str, expected, timeout: float = 20):

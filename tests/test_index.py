@@ -6,7 +6,6 @@ import re
 import shutil
 from contextlib import closing
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -16,7 +15,6 @@ from genlab.cli import app
 from genlab.report import render_run_index, write_run_index
 from genlab.store import RunStore
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 EVIL = "</script><img src=x onerror=alert(1)>"
 runner = CliRunner()
 
@@ -186,23 +184,6 @@ def test_the_cli_explains_what_it_needs(tmp_path, store):
 
 
 # ---------------------------------------------------------------- in a browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and chromium-driver; scripts/setup.sh installs them)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[dev]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)  # with both paths given, Selenium Manager never downloads anything
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 VISIBLE_IDS = "return Array.from(document.querySelectorAll('table.runs tbody tr')).filter(r => r.getClientRects().length > 0).map(r => r.querySelector('td.id').textContent)"

@@ -2,6 +2,8 @@
 split-half stability, canaries, bit packing, and an end-to-end run that finds planted canaries."""
 
 import json
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -52,9 +54,6 @@ def test_estimate_matches_a_direct_computation():
         assert s.score[i] == pytest.approx(float(inside.double().mean() - outside.double().mean()), abs=1e-9)
         assert s.n_in[i] == len(inside) and s.n_out[i] == len(outside)
         assert s.low[i] <= s.score[i] <= s.high[i]
-    correct = outcomes > 0.5
-    c = estimate(masks, correct.float(), "correct")
-    assert ((c.low >= -1) & (c.high <= 1) & (c.low < c.high)).all()
 
 
 def test_interval_covers_the_true_difference_about_95_percent_of_the_time():
@@ -124,13 +123,45 @@ def test_bit_packing_round_trips():
     assert torch.equal(unpack_bits(packed, 37), m)
 
 
-def test_roc_of_perfect_and_useless_scores():
+def _pairwise_auc(scores, positives):
+    """P(score of a positive > score of a negative) + P(tie) / 2, over every pair."""
+    pos, neg = scores[positives], scores[~positives]
+    return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+
+
+def test_roc_of_perfect_scores_and_its_refusal_of_one_class():
     pos = np.zeros(100, dtype=bool)
     pos[:10] = True
     assert roc(np.where(pos, 1.0, 0.0), pos)["auc"] == 1.0
     assert roc(np.where(pos, 1.0, 0.0), pos)["tpr_at_1pct_fpr"] == 1.0
+    assert roc(np.where(pos, 0.0, 1.0), pos)["auc"] == 0.0  # reversed scores: every pair ordered wrong
     with pytest.raises(ValueError, match="both"):
         roc(np.zeros(5), np.ones(5, dtype=bool))
+
+
+def test_roc_auc_of_a_small_case_with_ties_is_the_pairwise_share():
+    # positives 5, 3, 2, 1 against negatives 4, 2, 0: pairs won 3 + 2 + 1.5 + 1 = 7.5 (2 vs 2 a tie, half) of 12
+    scores_ = np.array([5, 3, 2, 1, 4, 2, 0], dtype=float)
+    pos = np.array([True] * 4 + [False] * 3)
+    assert roc(scores_, pos)["auc"] == pytest.approx(7.5 / 12, abs=1e-12)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        s, p = rng.integers(0, 6, 40).astype(float), rng.random(40) < 0.3  # many ties
+        assert roc(s, p)["auc"] == pytest.approx(_pairwise_auc(s, p), abs=1e-12)
+
+
+def test_roc_of_useless_scores_is_at_chance():
+    pos = np.zeros(11_000, dtype=bool)
+    pos[:1000] = True
+    constant = roc(np.full(11_000, 0.3), pos)
+    assert constant["auc"] == 0.5 and constant["tpr_at_1pct_fpr"] == 0.0  # all tied: no threshold passes 1% of negatives only
+    # random scores: the AUC is the Mann-Whitney U / (n1 n2), whose null standard deviation is
+    # sqrt((n1 + n2 + 1) / (12 n1 n2)) = 0.0096 for 1,000 positives and 10,000 negatives; allow 4 of them
+    sd = np.sqrt((1000 + 10_000 + 1) / (12 * 1000 * 10_000))
+    aucs = [roc(np.random.default_rng(seed).random(11_000), pos)["auc"] for seed in range(3)]
+    assert all(abs(a - 0.5) < 4 * sd for a in aucs), aucs
+    # TPR at 1% FPR of random scores is about 1%: binomial(1000, 0.01) has sd 0.003
+    assert all(roc(np.random.default_rng(seed).random(11_000), pos)["tpr_at_1pct_fpr"] < 0.01 + 4 * 0.0032 for seed in range(3))
 
 
 def test_config_rejects_bad_values():
@@ -287,22 +318,67 @@ def test_memorize_text_cli_on_the_pretrained_model(tmp_path):
     assert (folder / "report.html").exists()
 
 
-def test_distilled_students_train_on_the_teachers_soft_labels(tmp_path):
-    from genlab.memorization import scores
-    from genlab.memorization._scores import teacher_targets
+def _distillation_setting(temperature, epochs=20, lr=0.01, batch_size=32):
+    from genlab.train import TrainConfig
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(120, 5, generator=gen)
     y = (x[:, 0] > 0).long()
     model_fn = lambda: torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))  # noqa: E731
-    config = MemorizationConfig(models=4, train=__import__("genlab.train", fromlist=["TrainConfig"]).TrainConfig(epochs=20, lr=0.01, batch_size=32), distill_temperature=2.0)
-    soft = teacher_targets(model_fn, x, y, config)
-    assert soft.shape == (120, 2) and torch.allclose(soft.sum(1), torch.ones(120))
-    assert ((soft.argmax(1) == y).float().mean()) > 0.9 and soft.max() < 1.0  # T = 2 keeps the labels soft
-    result = scores(model_fn, (x, y), config, workers=0, progress=False)
-    assert result.correct.float().mean() > 0.85
+    config = MemorizationConfig(models=4, train=TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size), distill_temperature=temperature)
+    return x, y, model_fn, config
+
+
+def test_distilled_students_train_on_the_teachers_tempered_softmax(monkeypatch):
+    """Every call to train is recorded: the first trains the teacher on the hard labels; each
+    student k trains on its subset's rows of softmax(teacher logits / T), recomputed here by hand."""
+    import genlab.memorization._scores as module
+
+    calls, real = [], module.train
+
+    def recording(model, x, y, config, **kwargs):
+        out = real(model, x, y, config, **kwargs)
+        calls.append((model, x.clone(), y.clone()))
+        return out
+
+    monkeypatch.setattr(module, "train", recording)
+    x, y, model_fn, config = _distillation_setting(2.0)
+    result = module.scores(model_fn, (x, y), config, workers=0, progress=False)
+    assert len(calls) == 1 + 4
+    teacher, teacher_x, teacher_y = calls[0]
+    assert torch.equal(teacher_x, x) and torch.equal(teacher_y, y)
+    with torch.no_grad():
+        logits = teacher.eval()(x).double().tolist()
+    softmax = lambda row, t: [math.exp(v / t) / sum(math.exp(u / t) for u in row) for v in row]  # noqa: E731
+    soft = torch.tensor([softmax(row, 2.0) for row in logits], dtype=torch.float64)
+    untempered = torch.tensor([softmax(row, 1.0) for row in logits], dtype=torch.float64)
+    assert (soft - untempered).abs().max() > 0.05  # T matters on this data: a T = 1 bug would show
+    assert (soft.argmax(1) == y).float().mean() > 0.9 and soft.max() < 0.999
+    for k, (_, student_x, targets) in enumerate(calls[1:]):
+        inside = result.masks[k]
+        assert torch.equal(student_x, x[inside]) and targets.shape == (int(inside.sum()), 2)
+        assert torch.allclose(targets.double(), soft[inside], atol=1e-5), k
     with pytest.raises(ValueError, match="distill_temperature"):
         MemorizationConfig(distill_temperature=0)
+
+
+def test_students_of_a_hot_teacher_are_less_sure_of_their_labels_than_plain_students():
+    """T = 5 caps the targets near the teacher's tempered probability; plain training drives the
+    true label's probability toward 1. Distilled students' in-subset probabilities sit below the
+    plain students' and closer to the soft targets."""
+    from genlab.memorization import scores
+    from genlab.memorization._scores import teacher_targets
+
+    x, y, model_fn, config = _distillation_setting(5.0, epochs=30, lr=0.05, batch_size=64)
+    soft = teacher_targets(model_fn, x, y, config).gather(1, y[:, None]).squeeze(1).double()
+    distilled = scores(model_fn, (x, y), config, workers=0, progress=False)
+    plain = scores(model_fn, (x, y), replace(config, distill_temperature=None), workers=0, progress=False)
+    inside = distilled.masks
+    assert torch.equal(inside, plain.masks)
+    p_distilled, p_plain = distilled.probability.double()[inside], plain.probability.double()[inside]
+    target = soft.expand_as(distilled.probability)[inside]
+    assert p_plain.mean() > 0.95 and p_distilled.mean() < p_plain.mean() - 0.08  # measured: 0.987 and 0.855
+    assert (p_distilled - target).abs().mean() < 0.25 * (p_plain - target).abs().mean()  # measured: 0.017 against 0.123
 
 
 def test_text_canaries_are_planted_and_held_out():
