@@ -81,8 +81,8 @@ def from_dict(cls: type, data: dict[str, Any]):
     return cls(**{k: _convert(hints[k], v) for k, v in data.items()})
 
 
-class Config:
-    """Base of every study configuration (a frozen dataclass): JSON round trip and field docs."""
+class _JSONDataclass:
+    """``to_dict`` (what JSON holds) and ``from_dict`` (read it back) for a dataclass."""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -90,21 +90,18 @@ class Config:
     @classmethod
     def from_dict(cls, data: dict):
         return from_dict(cls, data)
+
+
+class Config(_JSONDataclass):
+    """Base of every study configuration (a frozen dataclass): JSON round trip and field docs."""
 
     @classmethod
     def field_docs(cls) -> dict[str, str]:
         return field_docs(cls)
 
 
-class Result:
+class Result(_JSONDataclass):
     """Base of every study result (a dataclass): ``to_dict`` is what result.json holds."""
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict):
-        return from_dict(cls, data)
 
 
 # ---------------------------------------------------------------- checks shared by the configs
