@@ -49,7 +49,8 @@ def field_docs(cls: type) -> dict[str, str]:
     return docs
 
 
-def _strip_optional(tp):
+def strip_optional(tp):
+    """``X`` from ``X | None`` (or ``Optional[X]``); any other type as it is."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(args) == 1:
@@ -60,7 +61,7 @@ def _strip_optional(tp):
 def _convert(tp, value):
     if value is None:
         return None
-    tp = _strip_optional(tp)
+    tp = strip_optional(tp)
     if dataclasses.is_dataclass(tp) and isinstance(value, dict):
         return tp.from_dict(value) if hasattr(tp, "from_dict") else from_dict(tp, value)
     if typing.get_origin(tp) is tuple and isinstance(value, (list, tuple)):

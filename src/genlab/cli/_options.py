@@ -7,21 +7,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import types
 import typing
 from typing import Optional
 
 import typer
 
-from genlab.config import field_docs
+from genlab.config import field_docs, strip_optional
 
 _SCALARS = (int, float, str, bool)
-
-
-def _strip_optional(tp):
-    """``X`` from ``X | None`` (or ``Optional[X]``)."""
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    return args[0] if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1 else tp
 
 
 def _tuple_element(tp):
@@ -40,7 +33,7 @@ def config_fields(cls, exclude=()) -> list[tuple[dataclasses.Field, type, type |
     for f in dataclasses.fields(cls):
         if f.name in exclude:
             continue
-        base = _strip_optional(hints[f.name])
+        base = strip_optional(hints[f.name])
         element = _tuple_element(base)
         if base in _SCALARS or element is not None:
             out.append((f, base, element))
