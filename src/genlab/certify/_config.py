@@ -108,6 +108,7 @@ class LMCertifyConfig(Config):
         subspace_dim: d for ``sublora`` and ``subspace`` (ignored by ``lora``).
         lora_rank: rank of every LoRA update.
         levels: quantization levels L.
+        rate_weight: entropy-constrained quantization (see CertifyConfig; 0: nearest level).
         quantization_stages: incremental QAT stages (see CertifyConfig).
         alphas: grid of prediction-smoothing weights alpha, paid in bits.
         delta: all eight statements hold together with probability >= 1 - delta.
@@ -142,6 +143,7 @@ class LMCertifyConfig(Config):
     subspace_dim: int = 3000
     lora_rank: int = 4
     levels: int = 9
+    rate_weight: float = 0.0
     quantization_stages: tuple[float, ...] = (0.5, 0.8, 0.95, 1.0)
     alphas: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25)
     delta: float = 0.05
@@ -169,6 +171,8 @@ class LMCertifyConfig(Config):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
             raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
+        if not (isinstance(self.rate_weight, (int, float)) and self.rate_weight >= 0):
+            raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
         if min(self.m_documents or 1, self.m_tokens or 1, self.m_test) < 1:
             raise ValueError("m_documents and m_tokens (None: all) and m_test must be >= 1")
         check_int("splits", self.splits)

@@ -167,7 +167,7 @@ def certify_language_model(
     subspace = _build(model, config)
     x, y = document_windows(sequences, bos, config.context)
     train(subspace, x, y, config.train, device=config.device, run=run, tag=f"{config.method} d={subspace.z.numel()}", progress=progress)
-    indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, device=config.device, run=run, progress=progress)
+    indices, codebook = quantization_aware_training(subspace, config.levels, config.quantization_stages, config.qat, x, y, rate_weight=config.rate_weight, device=config.device, run=run, progress=progress)
     del x, y
     payload, code_bits = encode(QuantizedCode(0, indices.numpy(), codebook.numpy()), 1, config.coder, config.code_format)
     base = copy.deepcopy(subspace.base).cpu()

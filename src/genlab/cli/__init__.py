@@ -14,6 +14,7 @@ from rich.table import Table
 
 from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
+from genlab.estimate import DisagreementConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.grokking import GrokConfig
 
@@ -248,6 +249,55 @@ def memorize(
     table = Table("index", "label", "original", "score", "95% interval", title="most memorized")
     for e in summary["most_memorized"][:10]:
         table.add_row(str(e["index"]), str(e["label"]), str(e["original_label"]) + (" (canary)" if e["canary"] else ""), f"{e['score']:.3f}", f"[{e['low']:.2f}, {e['high']:.2f}]")
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command()
+@config_options(DisagreementConfig)
+def disagree(
+    dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
+    model: str = typer.Option("mlp", help="mlp or cnn"),
+    width: int = typer.Option(256, help="hidden units (mlp) or first conv channels (cnn)"),
+    depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs per run [default: 20]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate per run [default: 0.001]"),
+    batch_size: Optional[int] = typer.Option(None, help="batch size per run [default: 128]"),
+    train_size: int = typer.Option(4000, help="train on the first N training examples"),
+    test_size: Optional[int] = typer.Option(None, help="measure disagreement on the first N test inputs (their labels only check the estimate)"),
+    workers: int = typer.Option(0, help="parallel runs on this machine with Ray (0: one by one, without Ray)"),
+    address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bars"),
+    resume: Optional[str] = typer.Option(None, help="finish an interrupted run RUN_ID in --out (its trained runs are kept)"),
+    fields: dict | None = None,
+) -> None:
+    """Estimate test error without labels: train the recipe in pairs and count how often a pair
+    disagrees on the test inputs (Jiang et al. 2022); the test labels only check the estimate."""
+    from dataclasses import replace
+
+    from genlab.models import ModelConfig
+    from genlab.recipes import disagree_builtin, resume_disagree
+    from genlab.store import RunStore
+
+    try:
+        base = DisagreementConfig()
+        train = replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr), ("batch_size", batch_size)) if v is not None})
+        config = DisagreementConfig(**{**fields, "train": train})
+        model_config = ModelConfig(model, width, depth)
+    except ValueError as e:
+        _fail(str(e))
+    store = RunStore(out)
+    result, run = _run_study(
+        lambda: resume_disagree(store, resume, workers=workers, address=address, progress=not quiet) if resume
+        else disagree_builtin(dataset, model_config, config, store=store, train_size=train_size, test_size=test_size, workers=workers, address=address, progress=not quiet),
+        out, f"the trained runs are kept; `genlab disagree --resume <run id> --out {out}` finishes the run", (ValueError, RuntimeError))
+    first = result["dis_by_source"][result["config"]["source"][0]]
+    console.print(f"[bold green]disagreement[/] {result['dataset']} / {result['model']['name']}: estimated test error {result['error_estimate']:.4f} "
+                  f"(95% interval {result['ci'][0]:.4f} to {result['ci'][1]:.4f}), measured {first['test_error']:.4f}: {result['status']}")
+    table = Table("source", "disagreement", "test error", "dis - err", "CACE", "status")
+    for source, d in result["dis_by_source"].items():
+        table.add_row(source, f"{d['dis']:.4f}", f"{d['test_error']:.4f}", f"{d['gap']:+.4f}", f"{d['cace']:.4f}", d["status"])
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 

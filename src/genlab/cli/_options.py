@@ -22,12 +22,12 @@ def _tuple_element(tp):
     if typing.get_origin(tp) is not tuple:
         return None
     args = [a for a in typing.get_args(tp) if a is not Ellipsis]
-    return args[0] if args and all(a is args[0] for a in args) and args[0] in (int, float) else None
+    return args[0] if args and all(a is args[0] for a in args) and args[0] in (int, float, str) else None
 
 
 def config_fields(cls, exclude=()) -> list[tuple[dataclasses.Field, type, type | None]]:
     """(field, scalar type, tuple element type or None) of every field the command line can set:
-    numbers, strings, booleans, and tuples of numbers (written comma-separated)."""
+    numbers, strings, booleans, and tuples of numbers or strings (written comma-separated)."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):

@@ -14,8 +14,9 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.memorization._config import MemorizationConfig
+from genlab.models import BuiltinModel
 from genlab.memorization._feldman import Scores, estimate, influence, outcome, membership_masks, pack_bits, roc, split_half_stability
-from genlab.sweep import run_sweep
+from genlab.sweep import describe_callable, fingerprint, run_sweep
 from genlab.train import TrainConfig, train
 
 
@@ -84,21 +85,6 @@ class MemorizationResult(Result):
 _TENSORS = {"masks": torch.bool, "correct": torch.bool, "probability": torch.float16, "test_correct": torch.bool, "test_probability": torch.float16}
 
 
-class BuiltinModel:
-    """A picklable model factory for the sweep workers: ``BuiltinModel(config, shape, classes)(seed)``."""
-
-    def __init__(self, config, input_shape: tuple[int, ...], num_classes: int):
-        self.config, self.input_shape, self.num_classes = config, tuple(input_shape), num_classes
-
-    def __repr__(self) -> str:
-        return f"BuiltinModel({self.config}, input_shape={self.input_shape}, num_classes={self.num_classes})"
-
-    def __call__(self) -> nn.Module:
-        from genlab.models import build_model
-
-        return build_model(self.config, self.input_shape, self.num_classes)
-
-
 def _outcomes(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str, batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
     """(correct, probability of the true label) of every example."""
     model.eval()
@@ -126,26 +112,6 @@ def _train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     if shared.get("x_test") is not None:
         out["test_correct"], out["test_probability"] = _outcomes(model, shared["x_test"], shared["y_test"], task["device"])
     return out
-
-
-def _describe(model_fn) -> str:
-    """A stable name for a model factory (a function's qualified name, not its address)."""
-    if isinstance(model_fn, BuiltinModel):
-        return repr(model_fn)
-    name = getattr(model_fn, "__qualname__", None) or type(model_fn).__qualname__
-    return f"{getattr(model_fn, '__module__', '')}.{name}"
-
-
-def fingerprint(*tensors) -> str:
-    """16 hex digits identifying the given tensors' shapes and contents."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for t in tensors:
-        if t is not None:
-            h.update(str(tuple(t.shape)).encode())
-            h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def teacher_targets(model_fn: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor, config: MemorizationConfig) -> torch.Tensor:
@@ -200,7 +166,7 @@ def scores(
     tasks = [{"model": k, "seed": config.seed * 1_000_003 + k, "train": config.train.to_dict(), "subset": config.subset,
               "balanced": config.balanced, "device": config.device} | ({"distill_temperature": config.distill_temperature} if config.distill_temperature else {})
              for k in range(config.models)]
-    manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": _describe(model_fn),
+    manifest = {"models": config.models, "subset": config.subset, "balanced": config.balanced, "seed": config.seed, "model": describe_callable(model_fn),
                 "data": fingerprint(shared["x"], shared["y"], shared.get("x_test"), shared.get("y_test"))}
     folder = None if run is None else run.folder / part if part else run.folder
     with tempfile.TemporaryDirectory(prefix="genlab-memorize-") if folder is None else contextlib.nullcontext(folder) as where:

@@ -193,7 +193,7 @@ def counterfactual_memorization(units: list, counts: list[int], *, size: str, vo
     masks = membership_masks(len(units), models, subset, seed)
     shared = {"units": units, "counts": list(counts), "masks": masks, "bos": bos, "vocab_size": vocab_size}
     tasks = [{"model": k, "seed": seed * 1_000_003 + k, "size": size, "context": context, "train": train_config.to_dict(), "device": device} for k in range(models)]
-    from genlab.memorization._scores import fingerprint
+    from genlab.sweep import fingerprint
 
     manifest = {"models": models, "subset": subset, "seed": seed, "documents": fingerprint(*(torch.from_numpy(u) for u in units), torch.tensor(list(counts))),
                 "vocab_size": vocab_size, "bos": bos}

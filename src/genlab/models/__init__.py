@@ -2,7 +2,7 @@
 ``build_gpt(GPTConfig(...))`` for language models, ``load_pretrained(name)`` for a pretrained one."""
 
 from genlab.models._gpt import GPT_SIZES, CausalLM, GPTConfig, build_gpt
-from genlab.models._models import MODEL_NAMES, ModelConfig, build_model, count_parameters
+from genlab.models._models import MODEL_NAMES, BuiltinModel, ModelConfig, build_model, count_parameters
 from genlab.models._pretrained import PRETRAINED, load_pretrained
 
-__all__ = ["GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "CausalLM", "GPTConfig", "ModelConfig", "build_gpt", "build_model", "count_parameters", "load_pretrained"]
+__all__ = ["GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "BuiltinModel", "CausalLM", "GPTConfig", "ModelConfig", "build_gpt", "build_model", "count_parameters", "load_pretrained"]

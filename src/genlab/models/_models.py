@@ -84,3 +84,17 @@ def _cnn(config: ModelConfig, input_shape: tuple[int, ...], num_classes: int) ->
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class BuiltinModel:
+    """A picklable model factory for the sweep workers: ``BuiltinModel(config, shape, classes)()`` is a
+    freshly initialised ``build_model(config, shape, classes)`` (seed torch first)."""
+
+    def __init__(self, config, input_shape: tuple[int, ...], num_classes: int):
+        self.config, self.input_shape, self.num_classes = config, tuple(input_shape), num_classes
+
+    def __repr__(self) -> str:
+        return f"BuiltinModel({self.config}, input_shape={self.input_shape}, num_classes={self.num_classes})"
+
+    def __call__(self) -> nn.Module:
+        return build_model(self.config, self.input_shape, self.num_classes)

@@ -47,6 +47,27 @@ def task_key(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def describe_callable(fn) -> str:
+    """A stable name for a task's model factory in a sweep manifest: a function's or class's
+    qualified name (not its address); an instance's own ``repr`` when its class defines one."""
+    if hasattr(fn, "__qualname__"):
+        return f"{getattr(fn, '__module__', '')}.{fn.__qualname__}"
+    if type(fn).__repr__ is not object.__repr__:
+        return repr(fn)
+    return f"{type(fn).__module__}.{type(fn).__qualname__}"
+
+
+def fingerprint(*tensors) -> str:
+    """16 hex digits identifying the given tensors' shapes and contents (None entries skipped):
+    the data a sweep's manifest names."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        if t is not None:
+            digest.update(str(tuple(t.shape)).encode())
+            digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def _path(folder: Path, key: str) -> Path:
     return folder / TASKS_DIR / f"{key}.safetensors"
 

@@ -1,0 +1,17 @@
+"""How well a model will generalize, estimated rather than certified.
+
+- ``disagreement(model_fn, (x, y), unlabeled=x_test, pairs=3, source="alldiff")``: the recipe's
+  test error from how often two of its runs disagree on unlabelled inputs (Jiang, Nagarajan, Baek
+  & Kolter, ICLR 2022), with a Clopper-Pearson interval; with labels, the test error beside it and
+  the vote ensemble's calibration errors (CACE, CWCE, ECE) that bound the difference.
+- calibration of vote ensembles and disagreement rates as plain functions of predictions.
+"""
+
+from genlab._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "_config": ("DATA_SPLITS", "SOURCES", "DisagreementConfig"),
+    "_calibration": ("class_aggregated_calibration_error", "class_wise_calibration_error", "clopper_pearson", "expected_calibration_error",
+                     "expected_disagreement", "expected_error", "reliability", "vote_probabilities"),
+    "_disagreement": ("DisagreementResult", "disagreement", "summarize", "train_run"),
+})
