@@ -23,12 +23,15 @@ _EXPORTS = {
     "MemorizationConfig": ("genlab.memorization", "MemorizationConfig"),
     "MemorizationResult": ("genlab.memorization", "MemorizationResult"),
     "memorization_scores": ("genlab.memorization", "scores"),
+    "DisagreementConfig": ("genlab.estimate", "DisagreementConfig"),
+    "DisagreementResult": ("genlab.estimate", "DisagreementResult"),
+    "estimate_disagreement": ("genlab.estimate", "disagreement"),
     "GrokConfig": ("genlab.phenomena.grokking", "GrokConfig"),
     "GrokResult": ("genlab.phenomena.grokking", "GrokResult"),
     "grok": ("genlab.phenomena.grokking", "run"),
     "verify": ("genlab.recipes", "verify"),
 }
-_PACKAGES = ("bounds", "certify", "cli", "compress", "data", "memorization", "models", "phenomena", "recipes", "report", "store", "sweep", "train")
+_PACKAGES = ("bounds", "certify", "cli", "compress", "data", "estimate", "memorization", "models", "phenomena", "recipes", "report", "store", "sweep", "train")
 
 __all__ = list(_EXPORTS)
 
