@@ -4,7 +4,12 @@
   test error from how often two of its runs disagree on unlabelled inputs (Jiang, Nagarajan, Baek
   & Kolter, ICLR 2022), with a Clopper-Pearson interval; with labels, the test error beside it and
   the vote ensemble's calibration errors (CACE, CWCE, ECE) that bound the difference.
-- calibration of vote ensembles and disagreement rates as plain functions of predictions.
+- calibration of vote ensembles and disagreement rates as plain functions of predictions;
+- rank statistics of a measure over a model zoo: Kendall's tau, Fantastic's granulated Psi, PGDL's
+  conditional mutual information (``kendall_tau``, ``granulated_tau``,
+  ``conditional_mutual_information``, ``bootstrap``);
+- heavy-tailed spectral metrics of the weights, no data needed (``spectral_metrics``: alpha,
+  alpha-hat, log spectral norm, stable rank per layer; weightwatcher 0.7.7's conventions).
 """
 
 from genlab._lazy import lazy_exports
@@ -14,4 +19,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_calibration": ("class_aggregated_calibration_error", "class_wise_calibration_error", "clopper_pearson", "expected_calibration_error",
                      "expected_disagreement", "expected_error", "reliability", "vote_probabilities"),
     "_disagreement": ("DisagreementResult", "disagreement", "summarize", "train_run"),
+    "_rank": ("bootstrap", "conditional_mutual_information", "granulated_tau", "kendall_tau"),
+    "_spectral": ("layer_eigenvalues", "power_law_fit", "spectral_metrics"),
 })
