@@ -14,7 +14,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.memorization._config import MemorizationConfig
-from genlab.models import BuiltinModel
+from genlab.models import BuiltinModel as BuiltinModel  # re-exported: genlab.memorization.BuiltinModel still works
 from genlab.memorization._feldman import Scores, estimate, influence, outcome, membership_masks, pack_bits, roc, split_half_stability
 from genlab.sweep import describe_callable, fingerprint, run_sweep
 from genlab.train import TrainConfig, train
