@@ -14,7 +14,7 @@ from rich.table import Table
 
 from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
-from genlab.estimate import DisagreementConfig
+from genlab.estimate import DisagreementConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.grokking import GrokConfig
 
@@ -300,6 +300,102 @@ def disagree(
         table.add_row(source, f"{d['dis']:.4f}", f"{d['test_error']:.4f}", f"{d['gap']:+.4f}", f"{d['cace']:.4f}", d["status"])
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+def _grid(specs: list[str]) -> dict:
+    """``["width=32,128 depth=1,2", "lr=1e-3"]`` -> {"width": (32, 128), "depth": (1, 2), "lr": (0.001,)}."""
+    grid = {}
+    for item in " ".join(specs).split():
+        axis, sep, values = item.partition("=")
+        if not sep or not values:
+            raise ValueError(f"--grid takes axis=v1,v2,... (e.g. width=32,128,512), got {item!r}")
+        kind = int if axis in ("width", "depth", "batch_size") else float
+        grid[axis] = parse_tuple(values, kind, f"--grid {axis}")
+    return grid
+
+
+@app.command()
+@config_options(ZooConfig)
+def zoo(
+    dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
+    model: str = typer.Option("mlp", help="mlp or cnn"),
+    grid: Optional[list[str]] = typer.Option(None, help="axes and values, e.g. --grid 'width=32,128,512 depth=1,2,3' (repeatable) [default: the 81-configuration MLP grid]"),
+    train_size: int = typer.Option(4000, help="train on the first N training examples (the partner runs on the next N)"),
+    test_size: Optional[int] = typer.Option(None, help="measure the gap and disagreement on the first N test examples"),
+    workers: int = typer.Option(0, help="parallel runs on this machine with Ray (0: one by one, without Ray)"),
+    address: Optional[str] = typer.Option(None, help="join a Ray cluster, e.g. ray://head:10001"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bars"),
+    resume: Optional[str] = typer.Option(None, help="finish an interrupted zoo RUN_ID in --out (its trained runs are kept)"),
+    fields: dict | None = None,
+) -> None:
+    """Train a model zoo over a grid of hyperparameters to a training cross-entropy target
+    (Fantastic Generalization Measures' protocol), measure every run and rank the measures."""
+    from genlab.recipes import resume_zoo, zoo_builtin
+    from genlab.store import RunStore
+
+    try:
+        config = ZooConfig(**{**fields, **({"grid": _grid(grid)} if grid else {})})
+    except ValueError as e:
+        _fail(str(e))
+    store = RunStore(out)
+    result, run = _run_study(
+        lambda: resume_zoo(store, resume, workers=workers, address=address, progress=not quiet) if resume
+        else zoo_builtin(dataset, model, config, store=store, train_size=train_size, test_size=test_size, workers=workers, address=address, progress=not quiet),
+        out, f"the trained runs are kept; `genlab zoo --resume <run id> --out {out}` finishes the zoo", (ValueError, RuntimeError))
+    console.print(f"[bold green]zoo[/] {result['dataset']} / {result['model']}: {len(result['configs'])} configurations, {result['n_converged']} converged "
+                  f"({result['wall_seconds']:.0f} s)")
+    _ranking_table(result)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'}; spectra: genlab weightwatch {run.folder})")
+
+
+def _ranking_table(result: dict) -> None:
+    table = Table("measure", "tau", "95% interval", "Psi", "CMI x 100", title=f"measures against the {result.get('ranking_target', 'gap')}, by Psi")
+    for r in sorted(result["ranking"], key=lambda r: -abs(r["psi"]) if r["psi"] == r["psi"] else 0):
+        table.add_row(r["measure"], f"{r['tau']:+.3f}", f"[{r['tau_ci'][0]:+.2f}, {r['tau_ci'][1]:+.2f}]", f"{r['psi']:+.3f}", f"{r['cmi']:.2f}" if "cmi" in r else "n/a")
+    console.print(table)
+
+
+@app.command()
+def measures(
+    folder: Path = typer.Argument(..., help="a zoo run folder, e.g. runs/<zoo-id>"),
+    target: str = typer.Option("gap", help="what the measures should order the zoo by: gap (train - test accuracy) or test_error"),
+    strata: str = typer.Option("depth", help="also rank within each value of this axis (none: no strata)"),
+    samples: int = typer.Option(200, help="bootstrap resamples of the configurations for the intervals"),
+) -> None:
+    """Rank a zoo's measures (Kendall tau, granulated Psi, PGDL's conditional mutual information)
+    by how well they order its configurations; rewrites the zoo's ranking and report."""
+    from genlab.recipes import rerank
+
+    if target not in ("gap", "test_error"):
+        _fail(f"--target must be gap or test_error, got {target!r}")
+    if not (folder / "result.json").is_file():
+        _fail(f"{folder / 'result.json'} not found: give a finished zoo run folder (see `genlab runs`)")
+    try:
+        result = rerank(folder, target=target, strata=None if strata == "none" else strata, samples=samples)
+    except (KeyError, ValueError) as e:
+        _fail(f"{folder} is not a finished zoo run: {e}")
+    _ranking_table(result)
+    console.print(f"  report: {folder / 'report.html'}")
+
+
+@app.command()
+def weightwatch(folder: Path = typer.Argument(..., help="a zoo run folder, e.g. runs/<zoo-id>"), quiet: bool = typer.Option(False, help="no progress bar")) -> None:
+    """Heavy-tailed spectral metrics of every run's weights in a zoo (no data): alpha, alpha-hat,
+    log spectral norm and stable rank per layer, into spectra.json and the report."""
+    from genlab.recipes import weightwatch as watch
+
+    try:
+        out = watch(folder, progress=not quiet)
+    except (FileNotFoundError, ValueError) as e:
+        _fail(str(e))
+    table = Table("configuration", "seed", "layer", "eigenvalues", "alpha", "alpha-hat", "log spectral norm", "stable rank")
+    for r in out["runs"][:12]:
+        for layer in r["layers"]:
+            table.add_row(" ".join(f"{k}={v}" for k, v in r["hparams"].items()), str(r["seed"]), layer["layer"], str(layer["n_evals"]), f"{layer['alpha']:.3f}",
+                          f"{layer['alpha_hat']:.3f}", f"{layer['log_spectral_norm']:.3f}", f"{layer['stable_rank']:.2f}")
+    console.print(table)
+    console.print(f"  {len(out['runs'])} runs in {out['wall_seconds']:.1f} s; all of them in {folder / 'spectra.json'}")
 
 
 @app.command("memorize-text")

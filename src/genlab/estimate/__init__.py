@@ -15,10 +15,12 @@
 from genlab._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "_config": ("DATA_SPLITS", "SOURCES", "DisagreementConfig"),
+    "_config": ("DATA_SPLITS", "MODEL_AXES", "SOURCES", "TRAIN_AXES", "DisagreementConfig", "ZooConfig"),
     "_calibration": ("class_aggregated_calibration_error", "class_wise_calibration_error", "clopper_pearson", "expected_calibration_error",
                      "expected_disagreement", "expected_error", "reliability", "vote_probabilities"),
     "_disagreement": ("DisagreementResult", "disagreement", "summarize", "train_run"),
+    "_measures": ("MEASURES",),
+    "_zoo": ("ALL_MEASURES", "ZooModel", "ZooResult", "gde_summary", "rank_measures", "train_member", "zoo", "zoo_spectra", "zoo_tasks"),
     "_rank": ("bootstrap", "conditional_mutual_information", "granulated_tau", "kendall_tau"),
     "_spectral": ("layer_eigenvalues", "power_law_fit", "spectral_metrics"),
 })

@@ -66,3 +66,76 @@ class DisagreementConfig(Config):
                 out.append({"pair": p, "member": j, "init": base + (1 + j if differ["init"] else 0), "order": base + (3 + j if differ["order"] else 5),
                             "data": None if not differ["data"] else {"split": self.data_split, "seed": base + 7 + (j if self.data_split == "bootstrap" else 0), "part": j}})
         return out
+
+
+MODEL_AXES = ("width", "depth")
+TRAIN_AXES = ("lr", "weight_decay", "batch_size")
+
+
+def _default_grid() -> dict:
+    return {"width": (32, 128, 512), "depth": (1, 2, 3), "lr": (3e-4, 1e-3, 3e-3), "weight_decay": (0.0, 1e-4, 1e-3)}
+
+
+@dataclass(frozen=True)
+class ZooConfig(Config):
+    """A model zoo for ranking generalization measures, after Jiang, Neyshabur, Mobahi, Krishnan &
+    Bengio (ICLR 2020, "Fantastic Generalization Measures and Where to Find Them"): a factorial
+    grid of hyperparameters, every configuration trained to a training cross-entropy target.
+
+    Attributes:
+        grid: the axes and their values: ``width`` and ``depth`` (the model), ``lr``,
+            ``weight_decay`` and ``batch_size`` (the training); every combination is a configuration.
+        seeds: runs per configuration on the same training examples (different initialisation and
+            batch order): their disagreement is the paper's same-data estimate of test error.
+        partner: one more run per configuration on a disjoint set of training examples of the same
+            size (the next ``train_size`` of the dataset), with its own seed: an AllDiff pair with
+            the first seed's run.
+        stop_ce: training stops at the first epoch whose mean training cross-entropy is at most
+            this (Fantastic: 0.01); a run that never gets there is not converged.
+        max_epochs: the cap on epochs; runs stopped by it are counted and left out of the ranking.
+        lr, weight_decay, batch_size: training settings of the axes the grid does not vary.
+        optimizer: ``adam``, ``adamw`` or ``sgd`` (genlab.train).
+        measure_examples: training examples the flatness measures (PAC-Bayes, sharpness) and the
+            gradient noise are computed on (the first ones); the others use all of them.
+        seed: seeds every run (run r of configuration c: seed * 1_000_003 + 1000 c + r).
+        device: where each run trains.
+    """
+
+    grid: dict = field(default_factory=_default_grid)
+    seeds: int = 2
+    partner: bool = True
+    stop_ce: float = 0.01
+    max_epochs: int = 60
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 128
+    optimizer: str = "adam"
+    measure_examples: int = 1000
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.grid, dict) or not self.grid:
+            raise ValueError("grid must map axes to values, e.g. {'width': (32, 128), 'depth': (1, 2)}")
+        grid = {}
+        for axis, values in self.grid.items():
+            if axis not in MODEL_AXES + TRAIN_AXES:
+                raise ValueError(f"grid axis {axis!r} is not one of {', '.join(MODEL_AXES + TRAIN_AXES)}")
+            values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"grid axis {axis} needs distinct values, got {values}")
+            if axis in ("width", "depth", "batch_size"):
+                for v in values:
+                    check_int(axis, v)
+            grid[axis] = values
+        object.__setattr__(self, "grid", grid)
+        check_int("seeds", self.seeds)
+        check_int("max_epochs", self.max_epochs)
+        check_int("measure_examples", self.measure_examples, minimum=10)
+        check_fraction("stop_ce", self.stop_ce, example=0.01)
+
+    def configurations(self) -> list[dict]:
+        """Every combination of the grid's values, in a fixed order (the last axis fastest)."""
+        import itertools
+
+        return [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genlab.estimate import DisagreementConfig, disagreement
+from genlab.estimate import DisagreementConfig, ZooConfig, ZooModel, ZooResult, disagreement, gde_summary, rank_measures, zoo, zoo_spectra
 from genlab.models import BuiltinModel, ModelConfig, count_parameters
 from genlab.recipes._certify import builtin_data
 from genlab.report import write_report
@@ -38,3 +38,84 @@ def _disagree_in_run(run: Run, workers, address, progress: bool, report: bool) -
     if report:
         write_report(run.folder)
     return summary, run
+
+
+def zoo_builtin(dataset: str, model: str, config: ZooConfig, *, store: RunStore, train_size: int = 4000, test_size: int | None = None,
+                workers: int | None = 0, address: str | None = None, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
+    """Train the zoo of ``model`` (mlp or cnn) over ``config.grid`` on the first ``train_size``
+    examples of ``dataset`` (the partner runs on the next ``train_size``), measure every run and
+    rank the measures."""
+    run_config = {"kind": "zoo", "dataset": dataset, "model": model, "train_size": train_size, "test_size": test_size, "zoo": config.to_dict()}
+    _zoo_data(run_config)  # bad sizes fail before a run folder exists
+    return _zoo_in_run(store.start_run(f"zoo-{dataset}", run_config), workers, address, progress, report)
+
+
+def resume_zoo(store: RunStore, run_id: str, *, workers: int | None = 0, address: str | None = None, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
+    """Finish an interrupted zoo: the runs already trained are kept, the rest trained."""
+    return _zoo_in_run(store.resume_run(run_id), workers, address, progress, report)
+
+
+def _zoo_data(rc: dict):
+    ds = builtin_data(rc["dataset"], None, rc["test_size"])
+    n = rc["train_size"]
+    needed = 2 * n if ZooConfig.from_dict(rc["zoo"]).partner else n
+    if not 2 <= needed <= len(ds.y_train):
+        raise ValueError(f"train_size {n} needs {needed} training examples (the partner runs take the next {n}); {rc['dataset']} has {len(ds.y_train)}")
+    return ds, [(ds.x_train[:n], ds.y_train[:n]), (ds.x_train[n : 2 * n], ds.y_train[n : 2 * n])]
+
+
+def _zoo_in_run(run: Run, workers, address, progress: bool, report: bool) -> tuple[dict, Run]:
+    rc = run.config
+    config = ZooConfig.from_dict(rc["zoo"])
+    with run:
+        ds, slices = _zoo_data(rc)
+        result = zoo(slices, (ds.x_test, ds.y_test), config, model_fn=ZooModel(rc["model"], ds.input_shape, ds.num_classes), run=run, workers=workers,
+                     address=address, progress=progress)
+        summary = {"dataset": ds.name, "model": rc["model"], "train_size": rc["train_size"], "n_test": len(ds.y_test), **result.to_dict(),
+                   "ranking": rank_measures(result), "gde": gde_summary(result)}
+        run.complete(summary, {"dataset": ds.name, "model": rc["model"], "configs": len(result.configs), "converged": result.n_converged})
+    if report:
+        write_report(run.folder)
+    return summary, run
+
+
+def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples: int = 200) -> dict:
+    """Recompute a finished zoo run's ranking of the measures (another target, strata or bootstrap
+    size) from its result.json; the ranking and the report are rewritten."""
+    import json
+    from pathlib import Path
+
+    from genlab.store import write_json
+
+    folder = Path(folder)
+    summary = json.loads((folder / "result.json").read_text())
+    result = ZooResult.from_dict({k: summary[k] for k in ("configs", "n_converged", "config", "wall_seconds")})
+    summary["ranking"] = rank_measures(result, target=target, strata=strata, samples=samples)
+    summary["ranking_target"] = target
+    write_json(folder / "result.json", summary)
+    write_report(folder)
+    return summary
+
+
+def weightwatch(folder, *, progress: bool = True) -> dict:
+    """HT-SR metrics of every run's final weights in a zoo run folder, into its ``spectra.json``
+    (for the report's ESD plots); returns what was written."""
+    import json
+    import time
+    from pathlib import Path
+
+    from genlab.store import write_json
+
+    folder = Path(folder)
+    rc = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
+    if rc.get("kind") != "zoo":
+        raise ValueError(f"{folder} is not a zoo run (its config.json kind is {rc.get('kind')!r}); weightwatch reads the weights a zoo stores. "
+                         "For a model of your own, call genlab.estimate.spectral_metrics(model)")
+    ds = builtin_data(rc["dataset"], 1, 1)
+    start = time.time()
+    runs = zoo_spectra(folder, ZooConfig.from_dict(rc["zoo"]), ZooModel(rc["model"], ds.input_shape, ds.num_classes), progress=progress)
+    out = {"runs": runs, "wall_seconds": round(time.time() - start, 1)}
+    write_json(folder / "spectra.json", out)
+    if (folder / "result.json").is_file():
+        write_report(folder)
+    return out

@@ -82,6 +82,7 @@ def train(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     before_step: Callable[[nn.Module], None] | None = None,
     after_step: Callable[[int, nn.Module], None] | None = None,
+    stop: Callable[[dict], bool] | None = None,
 ) -> list[dict]:
     """Minimise cross-entropy of ``model`` on (x, y); only parameters with ``requires_grad`` move.
 
@@ -96,7 +97,9 @@ def train(
 
     Hooks, for studies that watch or steer training step by step (e.g. grokking): ``loss_fn``
     replaces the cross-entropy; ``before_step(model)`` runs after the backward pass, before the
-    optimizer step (gradient filters); ``after_step(step, model)`` runs after each step.
+    optimizer step (gradient filters); ``after_step(step, model)`` runs after each step;
+    ``stop(record)`` sees each epoch's metrics record and ends training early when it returns True
+    (e.g. at a training cross-entropy target; ``config.epochs`` is then the cap).
 
     Raises:
         TrainingDivergedError: the loss became NaN/inf (lower the learning rate).
@@ -155,5 +158,7 @@ def train(
                     run.log_metrics(record)
                 bar.update(task, status=f"loss {record['loss']:.3f} acc {record['train_acc']:.3f}")
                 loss_sum, correct, seen = 0.0, 0, 0
+                if stop is not None and stop(record):
+                    break
             bar.advance(task)
     return history

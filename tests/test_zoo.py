@@ -1,0 +1,133 @@
+"""The model zoo (resumable through the sweep engine), the measures against closed forms, the
+ranking, and the zoo / measures / weightwatch commands."""
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from typer.testing import CliRunner
+
+from genlab.estimate import MEASURES, ZooConfig, ZooModel, ZooResult, gde_summary, rank_measures, zoo, zoo_tasks
+from genlab.estimate._measures import _perturbed_error, margin, pac_bayes_sigma
+from genlab.recipes import builtin_data
+from genlab.store import RunStore
+
+
+@pytest.fixture(scope="module")
+def digits():
+    ds = builtin_data("digits", None, 300)
+    return [(ds.x_train[:300], ds.y_train[:300]), (ds.x_train[300:600], ds.y_train[300:600])], (ds.x_test, ds.y_test), ds
+
+
+SMALL = ZooConfig(grid={"width": (16, 32), "lr": (0.003, 0.01)}, max_epochs=80, stop_ce=0.1, batch_size=32, measure_examples=100)
+
+
+class Killed(ZooModel):
+    """A ZooModel (same manifest name) that stops the zoo, as Ctrl-C would, at its third run."""
+
+    calls = 0
+
+    def __call__(self, hparams):
+        Killed.calls += 1
+        if Killed.calls == 3:
+            raise KeyboardInterrupt
+        return super().__call__(hparams)
+
+
+def test_a_killed_zoo_resumes_to_exactly_its_runs(tmp_path, digits):
+    slices, test, ds = digits
+    run = RunStore(tmp_path).start_run("zoo-test", {})
+    with pytest.raises(KeyboardInterrupt):
+        zoo(slices, test, SMALL, model_fn=Killed("mlp", ds.input_shape, 10), run=run, progress=False)
+    assert len(list((run.folder / "tasks").glob("*.safetensors"))) == 2
+    result = zoo(slices, test, SMALL, model_fn=ZooModel("mlp", ds.input_shape, 10), run=run, progress=False)
+    files = list((run.folder / "tasks").glob("*"))
+    assert len(files) == len(zoo_tasks(SMALL)) == 4 * 3 and all(f.suffix == ".safetensors" for f in files)
+    assert len(result.configs) == 4 and all(len(c["runs"]) == 3 for c in result.configs)
+    c = result.configs[0]
+    assert {r["data"] for r in c["runs"]} == {0, 1} and 0 <= c["dis_seeds"] <= 1 and 0 <= c["dis_alldiff"] <= 1
+    assert set(c["runs"][0]["measures"]) == set(MEASURES) | {"steps_to_ce_0.1", "steps_ce_0.1_to_0.01", "gradient_noise"}
+    back = ZooResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back.config == SMALL and back.configs == result.configs
+    ranking = rank_measures(result, samples=20)
+    assert {r["measure"] for r in ranking} >= {"disagreement", "ww_alpha", "distance_from_init"}
+    assert all(-1 <= r["tau"] <= 1 and "cmi" in r for r in ranking)
+    assert set(gde_summary(result)) <= {"seeds", "alldiff"}
+
+
+def test_grid_rejects_unknown_axes_and_repeats():
+    with pytest.raises(ValueError, match="grid axis 'colour'"):
+        ZooConfig(grid={"colour": (1, 2)})
+    with pytest.raises(ValueError, match="distinct values"):
+        ZooConfig(grid={"width": (8, 8)})
+    assert len(ZooConfig().configurations()) == 81
+    assert ZooConfig.from_dict(json.loads(json.dumps(ZooConfig().to_dict()))) == ZooConfig()
+
+
+def _two_layer():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+
+
+def test_norm_measures_against_closed_forms():
+    model, init = _two_layer(), _two_layer()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.3)
+    x, y = torch.randn(50, 3), torch.randint(0, 2, (50,))
+    w1, w2 = model[1].weight.detach().numpy().astype(float), model[3].weight.detach().numpy().astype(float)
+    assert MEASURES["log_prod_spectral"](model, init, x, y) == pytest.approx(2 * np.log(np.linalg.norm(w1, 2) * np.linalg.norm(w2, 2)), rel=1e-5)
+    assert MEASURES["log_prod_frobenius"](model, init, x, y) == pytest.approx(2 * np.log(np.linalg.norm(w1) * np.linalg.norm(w2)), rel=1e-5)
+    flat = lambda m: np.concatenate([p.detach().numpy().ravel() for p in m.parameters()])  # noqa: E731
+    assert MEASURES["distance_from_init"](model, init, x, y) == pytest.approx(np.linalg.norm(flat(model) - flat(init)), rel=1e-5)
+    paths = sum(w2[o, h] ** 2 * w1[h, i] ** 2 for o in range(2) for h in range(4) for i in range(3))  # every input -> hidden -> output path
+    assert MEASURES["path_norm"](model, init, x, y) == pytest.approx(np.log(paths), rel=1e-5)
+    z = model(x).detach().numpy()
+    margins = z[np.arange(50), y.numpy()] - z[np.arange(50), 1 - y.numpy()]
+    assert margin(model, x, y) == pytest.approx(np.quantile(margins, 0.1), rel=1e-5)
+
+
+def test_pac_bayes_sigma_sits_at_the_deviation():
+    torch.manual_seed(1)
+    x = torch.randn(400, 5)
+    y = (x[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 2))
+    from genlab.train import TrainConfig, train
+
+    train(model, x, y, TrainConfig(epochs=60, lr=0.01), progress=False)
+    sigma = pac_bayes_sigma(model, x, y)
+    base = float((model(x).argmax(1) != y).float().mean())
+    scale = torch.full((sum(p.numel() for p in model.parameters()),), sigma)
+    rise = _perturbed_error(model, x, y, scale, 8, torch.Generator().manual_seed(0)) - base
+    assert rise <= 0.1 + 1e-9
+    assert _perturbed_error(model, x, y, scale * 4, 8, torch.Generator().manual_seed(0)) - base > 0.1  # a much wider perturbation breaks it
+    sharper = copy.deepcopy(model)
+    with torch.no_grad():  # the same function with the first layer 10x larger, the second 10x smaller: flatness is not scale-invariant
+        sharper[0].weight.mul_(10), sharper[0].bias.mul_(10), sharper[2].weight.div_(10)
+    assert pac_bayes_sigma(sharper, x, y) < sigma
+
+
+def test_zoo_measures_and_weightwatch_commands(tmp_path):
+    from genlab.cli import app
+
+    out = tmp_path / "runs"
+    res = CliRunner().invoke(app, ["zoo", "--dataset", "digits", "--train-size", "200", "--test-size", "200", "--grid", "width=8,16 lr=0.003,0.01",
+                                   "--max-epochs", "40", "--stop-ce", "0.1", "--batch-size", "32", "--measure-examples", "50", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    assert "measures against the gap" in res.output and (folder / "report.html").is_file()
+    res = CliRunner().invoke(app, ["weightwatch", str(folder), "--quiet"])
+    assert res.exit_code == 0, res.output
+    spectra = json.loads((folder / "spectra.json").read_text())
+    assert len(spectra["runs"]) == 12 and all(layer["alpha"] > 1 for r in spectra["runs"] for layer in r["layers"])
+    res = CliRunner().invoke(app, ["measures", str(folder), "--target", "test_error"])
+    assert res.exit_code == 0 and "test_error" in res.output
+    page = (folder / "report.html").read_text()
+    assert "Spectra of the weights" in page and "alpha" in page and page.count("<img") >= 4
+    bad = CliRunner().invoke(app, ["zoo", "--grid", "width=8 colour=1", "--out", str(out)])
+    assert bad.exit_code == 2 and "colour" in bad.output
+    bad = CliRunner().invoke(app, ["weightwatch", str(tmp_path)])
+    assert bad.exit_code == 2
