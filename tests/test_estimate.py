@@ -160,3 +160,18 @@ def test_disagree_command_writes_its_report(tmp_path):
     assert "Theorem 4.2, checked" in page and "<img" in page
     bad = CliRunner().invoke(app, ["disagree", "--dataset", "digits", "--source", "alldiff,nope", "--out", str(out)])
     assert bad.exit_code == 2 and "source must be one of" in bad.output
+
+
+@pytest.mark.parametrize("width", [8, 64])
+def test_theorem_4_2_holds_on_trained_ensembles(width):
+    """Six runs of a real recipe (digits MLPs): the pairs' |mean dis - mean err| stays within the
+    ensemble's CACE plus 3 standard errors."""
+    from genlab.models import BuiltinModel, ModelConfig
+    from genlab.recipes import builtin_data
+
+    ds = builtin_data("digits", 500, None)
+    est = disagreement(BuiltinModel(ModelConfig("mlp", width, 1), ds.input_shape, 10), (ds.x_train, ds.y_train), unlabeled=ds.x_test, labels=ds.y_test,
+                       pairs=3, train=TrainConfig(epochs=30, lr=3e-3, batch_size=32), progress=False)
+    d = est.dis_by_source["alldiff"]
+    assert abs(d["dis"] - d["test_error"]) <= d["cace"] + 3 * d["se"]
+    assert abs(d["expected_dis"] - d["expected_err"]) <= d["cace"] + 1e-12

@@ -81,8 +81,9 @@ def test_norm_measures_against_closed_forms():
     w1, w2 = model[1].weight.detach().numpy().astype(float), model[3].weight.detach().numpy().astype(float)
     assert MEASURES["log_prod_spectral"](model, init, x, y) == pytest.approx(2 * np.log(np.linalg.norm(w1, 2) * np.linalg.norm(w2, 2)), rel=1e-5)
     assert MEASURES["log_prod_frobenius"](model, init, x, y) == pytest.approx(2 * np.log(np.linalg.norm(w1) * np.linalg.norm(w2)), rel=1e-5)
-    flat = lambda m: np.concatenate([p.detach().numpy().ravel() for p in m.parameters()])  # noqa: E731
-    assert MEASURES["distance_from_init"](model, init, x, y) == pytest.approx(np.linalg.norm(flat(model) - flat(init)), rel=1e-5)
+    v1, v2 = init[1].weight.detach().numpy().astype(float), init[3].weight.detach().numpy().astype(float)
+    assert MEASURES["distance_from_init"](model, init, x, y) == pytest.approx(((w1 - v1) ** 2).sum() + ((w2 - v2) ** 2).sum(), rel=1e-5)
+    assert MEASURES["parameter_norm"](model, init, x, y) == pytest.approx((w1**2).sum() + (w2**2).sum(), rel=1e-5)
     paths = sum(w2[o, h] ** 2 * w1[h, i] ** 2 for o in range(2) for h in range(4) for i in range(3))  # every input -> hidden -> output path
     assert MEASURES["path_norm"](model, init, x, y) == pytest.approx(np.log(paths), rel=1e-5)
     z = model(x).detach().numpy()

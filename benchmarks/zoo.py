@@ -1,0 +1,124 @@
+"""Benchmark: model zoos on Fashion-MNIST for issue 17's acceptance (disagreement against test
+error, the measures ranked, HT-SR spectra), and the zoo's throughput.
+
+Cases (one torch thread per worker):
+
+- ``throughput``: zoo runs per minute on this machine, the same 12 runs (2x256 MLPs, 4,000
+  images, to cross-entropy 0.01 or 60 epochs, with their measures) with 1 and with 2 Ray workers;
+- ``mlp``: the 81-configuration MLP zoo (width 32/128/512 x depth 1/2/3 x lr 3e-4/1e-3/3e-3 x
+  weight decay 0/1e-4/1e-3), 2 seeds + a disjoint-data partner each, 2 workers: wall time,
+  converged runs, disagreement against test error, every measure's tau / Psi / CMI, and the
+  spectra's wall time (``genlab weightwatch``);
+- ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol.
+
+Writes benchmarks/results/zoo.json and .md and the benchmarks/README.md table between the
+``bench:zoo`` markers; the zoos' run folders are under runs/bench.
+
+    .venv/bin/python benchmarks/zoo.py                 # every case
+    .venv/bin/python benchmarks/zoo.py --only mlp
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+
+from _common import ROOT, previous_rows, write_results
+
+from genlab.estimate import ZooConfig, ZooModel, zoo
+from genlab.recipes import builtin_data, weightwatch, zoo_builtin
+from genlab.store import RunStore
+
+CASES = ["throughput", "mlp", "cnn"]
+TRAIN_SIZE = 4000
+
+
+def case_throughput() -> list[dict]:
+    ds = builtin_data("fashion-mnist", None, None)
+    slices = [(ds.x_train[:TRAIN_SIZE], ds.y_train[:TRAIN_SIZE]), (ds.x_train[TRAIN_SIZE : 2 * TRAIN_SIZE], ds.y_train[TRAIN_SIZE : 2 * TRAIN_SIZE])]
+    config = ZooConfig(grid={"width": (256,), "depth": (2,), "lr": (3e-4, 1e-3, 3e-3), "weight_decay": (0.0, 1e-4)}, seeds=1, partner=True)  # 12 runs
+    rows = []
+    for workers in (1, 2):
+        folder = tempfile.mkdtemp(prefix="genlab-bench-zoo-")
+        try:
+            from genlab.store import RunStore as Store
+
+            run = Store(folder).start_run("bench-zoo-throughput", {})
+            start = time.time()
+            zoo(slices, (ds.x_test, ds.y_test), config, model_fn=ZooModel("mlp", ds.input_shape, ds.num_classes), run=run, workers=workers, progress=False)
+            wall = time.time() - start
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        rows.append({"case": f"throughput, {workers} worker{'s' * (workers > 1)}", "runs": 12, "wall_s": round(wall, 1), "runs_per_minute": round(12 * 60 / wall, 2),
+                     "date": time.strftime("%Y-%m-%d %H:%M %Z")})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def case_zoo(name: str, model: str, config: ZooConfig) -> list[dict]:
+    store = RunStore(ROOT / "runs" / "bench")
+    start = time.time()
+    summary, run = zoo_builtin("fashion-mnist", model, config, store=store, train_size=TRAIN_SIZE, workers=2, progress=True)
+    wall = time.time() - start
+    spectra = weightwatch(run.folder, progress=False)
+    ranking = {r["measure"]: r for r in summary["ranking"]}
+    best = max((r for r in summary["ranking"] if r["measure"] != "disagreement"), key=lambda r: r["psi"])
+    row = {"case": name, "run": run.id, "configs": len(summary["configs"]), "runs": sum(len(c["runs"]) for c in summary["configs"]), "converged": summary["n_converged"],
+           "wall_s": round(wall, 1), "spectra_s": spectra["wall_seconds"], "gde": summary["gde"], "best_measure": best["measure"],
+           "ranking": {k: {s: r.get(s) for s in ("tau", "tau_ci", "psi", "cmi", "cmi_ci", "per_axis", "tau_by_depth")} for k, r in ranking.items()},
+           "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    print(json.dumps({k: v for k, v in row.items() if k != "ranking"}), flush=True)
+    return [row]
+
+
+def markdown(rows: list[dict], header: str) -> str:
+    lines = [header, "", "| case | configurations | runs | converged configurations | wall s | runs per minute | spectra s | same-data seeds: mean abs(dis - err), tau, dis/err | AllDiff: mean abs(dis - err), tau, dis/err | best measure by Psi (tau, Psi, CMI) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["case"].startswith("throughput"):
+            lines.append(f"| {r['case']} | | {r['runs']} | | {r['wall_s']} | {r['runs_per_minute']} | | | | |")
+            continue
+        g = r["gde"]
+        cell = lambda k: f"{100 * g[k]['mean_abs_gap']:.2f} pp, {g[k]['tau']:+.2f}, {g[k]['mean_ratio']:.2f}" if k in g else "n/a"  # noqa: E731
+        b = r["ranking"][r["best_measure"]]
+        lines.append(f"| {r['case']} | {r['configs']} | {r['runs']} | {r['converged']} | {r['wall_s']} | {60 * r['runs'] / r['wall_s']:.2f} | {r['spectra_s']} | {cell('seeds')} | "
+                     f"{cell('alldiff')} | {r['best_measure']} ({b['tau']:+.2f}, {b['psi']:+.2f}, {b['cmi']:.2f}) |")
+    for r in rows:
+        if "ranking" in r:
+            lines += ["", f"Measures on the {r['case']} zoo ({r['converged']} converged configurations), by Psi; CMI x 100 (an unrelated measure scores about 2):", "",
+                      "| measure | tau | tau 95% interval | Psi | CMI | CMI 95% interval | " + " | ".join(f"tau at depth {d}" for d in (next(iter(r["ranking"].values())).get("tau_by_depth") or {})) + " |",
+                      "|---|---|---|---|---|---|" + "---|" * len(next(iter(r["ranking"].values())).get("tau_by_depth") or {})]
+            for name, m in sorted(r["ranking"].items(), key=lambda kv: -kv[1]["psi"] if kv[1]["psi"] == kv[1]["psi"] else 1e9):
+                strata = " | ".join(f"{v:+.2f}" for v in (m.get("tau_by_depth") or {}).values())
+                lines.append(f"| {name} | {m['tau']:+.3f} | [{m['tau_ci'][0]:+.2f}, {m['tau_ci'][1]:+.2f}] | {m['psi']:+.3f} | {m['cmi']:.2f} | [{m['cmi_ci'][0]:.2f}, {m['cmi_ci'][1]:.2f}] | {strata} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=CASES, action="append", help="run only these cases (the others keep their earlier rows)")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    cases = args.only or CASES
+    rows = previous_rows("zoo", lambda r: r["case"])
+    if "throughput" in cases:
+        rows = {k: v for k, v in rows.items() if not k.startswith("throughput")}
+        for r in case_throughput():
+            rows[r["case"]] = r
+    if "mlp" in cases:
+        rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig())})
+    if "cnn" in cases:
+        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=30))})
+    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "cnn") if c in rows]
+    print(write_results("zoo", [rows[c] for c in order], markdown,
+                        "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam, batch 128, constant learning rate, "
+                        "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 60 epochs, CNN 30); one torch thread per worker; measures averaged over the two same-data seeds."))
+
+
+if __name__ == "__main__":
+    main()
