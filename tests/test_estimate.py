@@ -175,3 +175,69 @@ def test_theorem_4_2_holds_on_trained_ensembles(width):
     d = est.dis_by_source["alldiff"]
     assert abs(d["dis"] - d["test_error"]) <= d["cace"] + 3 * d["se"]
     assert abs(d["expected_dis"] - d["expected_err"]) <= d["cace"] + 1e-12
+
+
+def test_aline_recovers_accuracy_when_nothing_shifts():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, 800)
+    preds = np.stack([np.where(rng.random(800) < acc, labels, rng.integers(0, 5, 800)) for acc in np.linspace(0.4, 0.9, 8)])
+    from genlab.estimate import agreement_on_the_line
+
+    out = agreement_on_the_line(preds, labels, preds, ood_labels=labels)
+    assert out["agreement_line"]["slope"] == pytest.approx(1.0) and out["agreement_line"]["bias"] == pytest.approx(0.0, abs=1e-9)
+    assert out["mae"]["aline_d"] == pytest.approx(0.0, abs=1e-9) and out["mae"]["aline_s"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_aline_d_solves_algorithm_1():
+    """ALine-D against Algorithm 1 of Baek et al. written out pair by pair, on random predictions."""
+    from scipy.stats import norm
+
+    from genlab.estimate import agreement_on_the_line
+
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 4, 600)
+    pid = np.stack([np.where(rng.random(600) < a, labels, rng.integers(0, 4, 600)) for a in np.linspace(0.5, 0.95, 6)])
+    pood = np.stack([np.where(rng.random(600) < a, labels, rng.integers(0, 4, 600)) for a in np.linspace(0.3, 0.8, 6)])
+    out = agreement_on_the_line(pid, labels, pood, ood_labels=labels)
+    acc = (pid == labels).mean(1)
+    rows, rhs, xs, ys = [], [], [], []
+    for j in range(6):
+        for k in range(j + 1, 6):
+            gi, go = (pid[j] == pid[k]).mean(), (pood[j] == pood[k]).mean()
+            if 0.05 <= gi <= 0.98 and 0.05 <= go <= 0.98:
+                xs.append(norm.ppf(gi)), ys.append(norm.ppf(go))
+                rows.append([0.5 if c in (j, k) else 0.0 for c in range(6)])
+                rhs.append((j, k, gi, go))
+    a, b = np.polyfit(xs, ys, 1)
+    target = [norm.ppf(go) + a * ((norm.ppf(acc[j]) + norm.ppf(acc[k])) / 2 - norm.ppf(gi)) for j, k, gi, go in rhs]
+    w = np.linalg.lstsq(np.array(rows), np.array(target), rcond=None)[0]
+    assert out["estimates"]["aline_d"] == pytest.approx(norm.cdf(w).tolist(), abs=1e-9)
+    assert out["estimates"]["aline_s"] == pytest.approx(norm.cdf(a * norm.ppf(acc) + b).tolist(), abs=1e-9)
+    with pytest.raises(ValueError, match=">= 3 models"):
+        agreement_on_the_line(pid[:2], labels, pood[:2])
+
+
+def test_shifts_are_what_they_say():
+    from genlab.data import apply_shift, parse_shift
+
+    x = torch.randn(3, 1, 28, 28)
+    assert torch.allclose(apply_shift(x, "rotate:360"), x, atol=1e-4)
+    assert torch.allclose(apply_shift(apply_shift(x, "rotate:90"), "rotate:-90")[:, :, 4:-4, 4:-4], x[:, :, 4:-4, 4:-4], atol=1e-4)
+    noisy = apply_shift(x, "noise:0.5", seed=1)
+    assert (noisy - x).std().item() == pytest.approx(0.5, rel=0.05)
+    low = apply_shift(x, "contrast:0.3")
+    assert torch.allclose(low.std(dim=(1, 2, 3)), 0.3 * x.std(dim=(1, 2, 3)), rtol=1e-4)
+    assert apply_shift(x, "blur:2").std() < 0.5 * x.std()  # white noise loses most of its variance to a blur
+    for bad in ("spin:3", "noise", "contrast:1.5", "blur:-1"):
+        with pytest.raises(ValueError):
+            parse_shift(bad)
+
+
+def test_disagreement_with_shifts_estimates_ood_accuracy():
+    x, y = _blobs(400, 0)
+    xt, yt = _blobs(300, 1)
+    config = DisagreementConfig(pairs=2, train=TrainConfig(epochs=6, lr=0.01, batch_size=64), shift=("noise:0.5",), checkpoints=3)
+    with pytest.raises(ValueError, match="shift applies to image batches|shifts apply to image batches"):
+        disagreement(tiny_mlp, (x, y), config, unlabeled=xt, labels=yt, progress=False)
+    with pytest.raises(ValueError, match="needs the labels"):
+        disagreement(tiny_mlp, (x, y), config, unlabeled=xt, progress=False)

@@ -299,6 +299,13 @@ def disagree(
     for source, d in result["dis_by_source"].items():
         table.add_row(source, f"{d['dis']:.4f}", f"{d['test_error']:.4f}", f"{d['gap']:+.4f}", f"{d['cace']:.4f}", d["status"])
     console.print(table)
+    if result.get("shift"):
+        methods = list(next(iter(result["shift"].values()))["mae"])
+        table = Table("shift", "R² agreement", "R² accuracy", "OOD accuracy", *[f"MAE {m}" for m in methods], title="accuracy under shift, per model (agreement-on-the-line)")
+        for spec, a in result["shift"].items():
+            table.add_row(spec, f"{a['agreement_line']['r2']:.3f}", f"{a['accuracy_line']['r2']:.3f}", f"{sum(a['ood_accuracy']) / len(a['ood_accuracy']):.4f}",
+                          *[f"{a['mae'][m]:.4f}" for m in methods])
+        console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 

@@ -95,7 +95,9 @@ def config_options(cls, *, exclude=(), unset: bool = False):
                 value = kwargs.pop(name)
                 if value is None and unset:
                     continue
-                given[name] = parse_tuple(value, element, f"--{name.replace('_', '-')}") if element is not None and isinstance(value, str) else value
+                if element is not None and isinstance(value, str):  # an empty default (no values) stays empty
+                    value = () if value == "" else parse_tuple(value, element, f"--{name.replace('_', '-')}")
+                given[name] = value
             return command(**kwargs, fields=given)
 
         wrapper.__signature__ = signature.replace(parameters=[*extra, *own])

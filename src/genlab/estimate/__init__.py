@@ -16,6 +16,7 @@ from genlab._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_config": ("DATA_SPLITS", "MODEL_AXES", "SOURCES", "TRAIN_AXES", "DisagreementConfig", "ZooConfig"),
+    "_aline": ("AGREEMENT_RANGE", "agreement_matrix", "agreement_on_the_line"),
     "_calibration": ("class_aggregated_calibration_error", "class_wise_calibration_error", "clopper_pearson", "expected_calibration_error",
                      "expected_disagreement", "expected_error", "reliability", "vote_probabilities"),
     "_disagreement": ("DisagreementResult", "disagreement", "summarize", "train_run"),

@@ -29,6 +29,12 @@ class DisagreementConfig(Config):
         seed: seeds every run's initialisation, batch order and data subset.
         bins: equal-width confidence bins on [0, 1] of the calibration errors (CACE, CWCE, ECE).
         confidence: level of the Clopper-Pearson interval on the disagreement rate.
+        shift: synthetic shifts of the unlabelled inputs (genlab.data.apply_shift: ``rotate:30``,
+            ``noise:0.3``, ``blur:1.5``, ``contrast:0.3``): each run's accuracy on each is
+            estimated by agreement-on-the-line (Baek et al. 2022) beside naive agreement and
+            confidence baselines.
+        checkpoints: with ``shift``, snapshots per run (evenly spaced over training, the last at
+            its end) that join the models agreement-on-the-line is fitted on.
         device: where each run trains (``cuda`` runs the tasks one by one: use workers=0).
     """
 
@@ -39,9 +45,16 @@ class DisagreementConfig(Config):
     seed: int = 0
     bins: int = 15
     confidence: float = 0.95
+    shift: tuple[str, ...] = ()
+    checkpoints: int = 5
     device: str = "cpu"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "shift", (self.shift,) if isinstance(self.shift, str) else tuple(self.shift))
+        for spec in self.shift:  # the kinds are checked by genlab.data.parse_shift before any training
+            if not isinstance(spec, str) or spec.count(":") != 1:
+                raise ValueError(f"a shift is kind:level, e.g. rotate:30 or noise:0.3; got {spec!r}")
+        check_int("checkpoints", self.checkpoints)
         object.__setattr__(self, "source", (self.source,) if isinstance(self.source, str) else tuple(self.source))
         if not self.source or len(set(self.source)) != len(self.source):
             raise ValueError(f"source must name one or more distinct settings of {', '.join(SOURCES)}, got {self.source}")

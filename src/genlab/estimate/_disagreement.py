@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -18,6 +18,8 @@ from torch import nn
 from genlab.config import Result
 from genlab.estimate._calibration import (class_aggregated_calibration_error, class_wise_calibration_error, clopper_pearson, expected_calibration_error,
                                           expected_disagreement, expected_error, reliability, vote_probabilities)
+from genlab.data import apply_shift
+from genlab.estimate._aline import agreement_on_the_line
 from genlab.estimate._config import DisagreementConfig
 from genlab.sweep import describe_callable, fingerprint, run_sweep, task_key
 from genlab.train import TrainConfig, predict, train
@@ -44,6 +46,10 @@ class DisagreementResult(Result):
         wall_seconds: time the estimate took.
         status: ``unverified`` without labels; with labels ``consistent`` (|dis - err| <= 3
             standard errors), ``underestimate`` or ``overestimate`` (of the first source).
+        shift: per shift of ``config.shift``, agreement-on-the-line over every run's checkpoints
+            (genlab.estimate.agreement_on_the_line: the agreement line, each method's estimates
+            and, since the shifted inputs' labels are the unlabelled inputs' labels, the true
+            accuracies and each method's mean absolute error). Needs labels (the ID accuracies).
     """
 
     error_estimate: float
@@ -56,6 +62,7 @@ class DisagreementResult(Result):
     config: DisagreementConfig
     wall_seconds: float
     status: str
+    shift: dict = field(default_factory=dict)
 
     @property
     def test_error(self) -> float | None:
@@ -79,17 +86,47 @@ def _subset(n: int, data: dict | None) -> torch.Tensor | None:
     return perm[: n // 2] if data["part"] == 0 else perm[n // 2 :]
 
 
+@torch.no_grad()
+def _snapshot(model: nn.Module, sets: dict[str, torch.Tensor], device) -> dict[str, tuple[torch.Tensor, float]]:
+    """Per input set: predictions and mean top softmax probability."""
+    was = model.training
+    model.eval()
+    out = {}
+    for name, x in sets.items():
+        probs = torch.cat([model(x[i : i + 2048].to(device)).float().softmax(1).cpu() for i in range(0, len(x), 2048)])
+        out[name] = (probs.argmax(1).to(torch.int16), float(probs.max(1).values.mean()))
+    model.train(was)
+    return out
+
+
 def train_run(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     """Sweep task: one run of the recipe with the task's seeds; its predictions on the unlabelled
-    examples and its accuracy on its own training examples."""
+    examples and its accuracy on its own training examples; with shifts, at ``checkpoints``
+    points of training, its predictions and mean confidence on the unlabelled and shifted inputs."""
     x, y = shared["x"], shared["y"]
     idx = _subset(len(y), task["data"])
     xs, ys = (x, y) if idx is None else (x[idx], y[idx])
     torch.manual_seed(task["init"])
     model = shared["model_fn"]()
-    train(model, xs, ys, replace(TrainConfig(**task["train"]), seed=task["order"]), device=task["device"], progress=False)
-    return {"predictions": predict(model, shared["unlabeled"], task["device"]).to(torch.int16),
-            "train_accuracy": (predict(model, xs, task["device"]) == ys).float().mean().reshape(1)}
+    config = replace(TrainConfig(**task["train"]), seed=task["order"])
+    sets = {"unlabeled": shared["unlabeled"], **shared.get("shifted", {})}
+    snapshots: list[dict] = []
+    after_step = None
+    if shared.get("shifted"):
+        total = max(1, round(config.epochs * max(1, -(-len(xs) // config.batch_size))))
+        at = {max(1, round(total * (k + 1) / task["checkpoints"])) for k in range(task["checkpoints"])}
+
+        def after_step(step: int, m: nn.Module) -> None:
+            if step in at:
+                snapshots.append(_snapshot(m, sets, task["device"]))
+
+    train(model, xs, ys, config, device=task["device"], progress=False, after_step=after_step)
+    out = {"predictions": predict(model, shared["unlabeled"], task["device"]).to(torch.int16),
+           "train_accuracy": (predict(model, xs, task["device"]) == ys).float().mean().reshape(1)}
+    for name in sets if snapshots else ():
+        out[f"checkpoints/{name}"] = torch.stack([s[name][0] for s in snapshots])
+        out[f"confidence/{name}"] = torch.tensor([s[name][1] for s in snapshots])
+    return out
 
 
 def _status(gap: float, se: float) -> str:
@@ -158,11 +195,15 @@ def disagreement(
         label_array = torch.as_tensor(labels).long().numpy()
         if len(label_array) != len(unlabeled):
             raise ValueError(f"labels ({len(label_array)}) must match unlabeled ({len(unlabeled)})")
+    if config.shift and label_array is None:
+        raise ValueError("shift needs the labels of the unlabelled inputs: agreement-on-the-line starts from each model's in-distribution accuracy")
     classes = int(max(int(y.max()), -1 if label_array is None else int(label_array.max()))) + 1
-    runs = {source: [{"init": r["init"], "order": r["order"], "data": r["data"], "train": config.train.to_dict(), "device": config.device} for r in config.runs(source)]
+    shifted = {spec: apply_shift(unlabeled, spec) for spec in config.shift}  # a bad spec fails here, before any training
+    extra = {"shift": list(config.shift), "checkpoints": config.checkpoints} if config.shift else {}
+    runs = {source: [{"init": r["init"], "order": r["order"], "data": r["data"], "train": config.train.to_dict(), "device": config.device, **extra} for r in config.runs(source)]
             for source in config.source}
     tasks = list({task_key(t): t for ts in runs.values() for t in ts}.values())  # a run shared by two sources is trained once
-    shared = {"x": x.float(), "y": y.long(), "unlabeled": unlabeled, "model_fn": model_fn}
+    shared = {"x": x.float(), "y": y.long(), "unlabeled": unlabeled, "shifted": shifted, "model_fn": model_fn}
     with contextlib.ExitStack() as stack:
         folder = run.folder if run is not None else stack.enter_context(tempfile.TemporaryDirectory(prefix="genlab-disagree-"))
         results = run_sweep(train_run, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description="runs",
@@ -170,6 +211,15 @@ def disagreement(
     by_key = {task_key(t): r for t, r in zip(tasks, results)}
     by_source = {source: summarize(np.stack([by_key[task_key(t)]["predictions"].long().numpy() for t in ts]), classes, label_array, config) for source, ts in runs.items()}
     first = by_source[config.source[0]]
+    shift = {}
+    if config.shift:
+        chosen = [by_key[k] for k in dict.fromkeys(task_key(t) for ts in runs.values() for t in ts)]  # every run once
+        id_preds = torch.cat([r["checkpoints/unlabeled"] for r in chosen]).long().numpy()
+        id_conf = torch.cat([r["confidence/unlabeled"] for r in chosen]).numpy()
+        for spec in config.shift:
+            ood = torch.cat([r[f"checkpoints/{spec}"] for r in chosen]).long().numpy()
+            shift[spec] = agreement_on_the_line(id_preds, label_array, ood, ood_labels=label_array, id_confidence=id_conf,
+                                                ood_confidence=torch.cat([r[f"confidence/{spec}"] for r in chosen]).numpy())
     return DisagreementResult(error_estimate=first["dis"], ci=tuple(first["ci"]), dis_by_source=by_source, n_unlabeled=len(unlabeled), classes=classes,
                               labeled=label_array is not None, train_accuracy={k: float(r["train_accuracy"][0]) for k, r in by_key.items()},
-                              config=config, wall_seconds=round(time.time() - start, 1), status=first.get("status", "unverified"))
+                              config=config, wall_seconds=round(time.time() - start, 1), status=first.get("status", "unverified"), shift=shift)

@@ -8,6 +8,8 @@ import html
 import json
 from pathlib import Path
 
+import numpy as np
+
 from genlab.report._certificate import CSS, _fmt, _img, _table, _write_page, read_run
 
 _STATUS = {
@@ -68,6 +70,35 @@ def _reliability(result: dict, Figure) -> str:
     return _img(fig)
 
 
+def _shift(result: dict, Figure) -> str:
+    shifts = result.get("shift") or {}
+    if not shifts:
+        return ""
+    from scipy.stats import norm
+
+    methods = list(next(iter(shifts.values()))["mae"])
+    rows = [[spec, a["models"], a["agreement_line"]["slope"], a["agreement_line"]["bias"], a["agreement_line"]["r2"], a["accuracy_line"]["r2"],
+             float(np.mean(a["ood_accuracy"])), *[a["mae"][k] for k in methods]] for spec, a in shifts.items()]
+    parts = ["<h2>Accuracy under shift (agreement-on-the-line)</h2>",
+             "<p>Every run's checkpoints are the models. Agreements of model pairs (no labels needed on the shifted inputs) are fitted by a line in "
+             "probit space; ALine-S and ALine-D (Baek, Jiang, Raghunathan &amp; Kolter 2022) turn it into each model's accuracy on the shifted inputs, beside "
+             "naive agreement, average confidence (AC) and difference of confidences (DOC). The estimates hold where the accuracies lie on a line too "
+             "(R<sup>2</sup> of the accuracy line, measured here with the labels).</p>",
+             _table(["shift", "models", "agreement slope", "bias", "R² (agreement)", "R² (accuracy)", "mean OOD accuracy", *[f"MAE {k}" for k in methods]], rows)]
+    fig = Figure(figsize=(3.3 * len(shifts), 3.2))
+    for ax, (spec, a) in zip(np.atleast_1d(fig.subplots(1, len(shifts))), shifts.items()):
+        clip = lambda v: norm.ppf(np.clip(np.asarray(v), 1e-4, 1 - 1e-4))  # noqa: E731
+        ax.scatter(clip(a["pair_agreement"]["id"]), clip(a["pair_agreement"]["ood"]), s=6, alpha=0.5, label="agreement (pairs)")
+        ax.scatter(clip(a["id_accuracy"]), clip(a["ood_accuracy"]), s=10, marker="x", label="accuracy (models)")
+        xs = np.linspace(*ax.get_xlim(), 2)
+        ax.plot(xs, a["agreement_line"]["slope"] * xs + a["agreement_line"]["bias"], "k--", lw=1)
+        ax.set(title=spec, xlabel="probit ID", ylabel="probit OOD")
+    np.atleast_1d(fig.axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    parts.append(_img(fig))
+    return "\n".join(parts)
+
+
 def render_disagreement_report(result: dict, config: dict) -> str:
     import matplotlib
 
@@ -97,6 +128,7 @@ def render_disagreement_report(result: dict, config: dict) -> str:
         _table(["source", "E dis (two runs drawn from the ensemble)", "E err", "|difference|", "CACE", "holds"],
                [[s, d["expected_dis"], d["expected_err"], abs(d["expected_dis"] - d["expected_err"]), d["cace"], "yes" if abs(d["expected_dis"] - d["expected_err"]) <= d["cace"] + 1e-12 else "NO"]
                 for s, d in result["dis_by_source"].items() if "cace" in d]),
+        _shift(result, Figure),
         "<h2>Runs</h2>", _table(["run", "train accuracy"], [[k, v] for k, v in result["train_accuracy"].items()]),
         "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>",
         "</body></html>",
