@@ -48,7 +48,7 @@ def case_throughput() -> list[dict]:
 
             run = Store(folder).start_run("bench-zoo-throughput", {})
             start = time.time()
-            zoo(slices, (ds.x_test, ds.y_test), config, model_fn=ZooModel("mlp", ds.input_shape, ds.num_classes), run=run, workers=workers, progress=False)
+            zoo(ZooModel("mlp", ds.input_shape, ds.num_classes), slices, (ds.x_test, ds.y_test), config, run=run, workers=workers, progress=False)
             wall = time.time() - start
         finally:
             shutil.rmtree(folder, ignore_errors=True)

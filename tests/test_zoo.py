@@ -41,9 +41,9 @@ def test_a_killed_zoo_resumes_to_exactly_its_runs(tmp_path, digits):
     slices, test, ds = digits
     run = RunStore(tmp_path).start_run("zoo-test", {})
     with pytest.raises(KeyboardInterrupt):
-        zoo(slices, test, SMALL, model_fn=Killed("mlp", ds.input_shape, 10), run=run, progress=False)
+        zoo(Killed("mlp", ds.input_shape, 10), slices, test, SMALL, run=run, progress=False)
     assert len(list((run.folder / "tasks").glob("*.safetensors"))) == 2
-    result = zoo(slices, test, SMALL, model_fn=ZooModel("mlp", ds.input_shape, 10), run=run, progress=False)
+    result = zoo(ZooModel("mlp", ds.input_shape, 10), slices, test, SMALL, run=run, progress=False)
     files = list((run.folder / "tasks").glob("*"))
     assert len(files) == len(zoo_tasks(SMALL)) == 4 * 3 and all(f.suffix == ".safetensors" for f in files)
     assert len(result.configs) == 4 and all(len(c["runs"]) == 3 for c in result.configs)

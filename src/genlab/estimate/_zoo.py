@@ -156,11 +156,11 @@ def train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
 
 
 def zoo(
+    model_fn: Callable[[dict], nn.Module],
     train_data: Sequence[tuple[torch.Tensor, torch.Tensor]],
     test_data: tuple[torch.Tensor, torch.Tensor],
     config: ZooConfig | None = None,
     *,
-    model_fn: Callable[[dict], nn.Module],
     run=None,
     workers: int | None = 0,
     address: str | None = None,
@@ -171,12 +171,12 @@ def zoo(
     each run.
 
     Args:
+        model_fn: ``model_fn(hparams)`` returns a freshly initialised model for a configuration's
+            hyperparameters (called after seeding); picklable for Ray (``ZooModel``).
         train_data: one (x, y) training set, or two disjoint ones of the same size (the second for
             the partner runs).
         test_data: (x, y) test examples: the gap and the disagreement are measured on them.
         config: :class:`ZooConfig`.
-        model_fn: ``model_fn(hparams)`` returns a freshly initialised model for a configuration's
-            hyperparameters (called after seeding); picklable for Ray (``ZooModel``).
         run: a store Run: each run's weights, predictions and measures go to its ``tasks/`` folder
             as they finish, so a killed zoo restarted with the same run trains only what is missing.
         workers, address: the sweep engine's (0: one by one here).

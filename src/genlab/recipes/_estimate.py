@@ -69,7 +69,7 @@ def _zoo_in_run(run: Run, workers, address, progress: bool, report: bool) -> tup
     config = ZooConfig.from_dict(rc["zoo"])
     with run:
         ds, slices = _zoo_data(rc)
-        result = zoo(slices, (ds.x_test, ds.y_test), config, model_fn=ZooModel(rc["model"], ds.input_shape, ds.num_classes), run=run, workers=workers,
+        result = zoo(ZooModel(rc["model"], ds.input_shape, ds.num_classes), slices, (ds.x_test, ds.y_test), config, run=run, workers=workers,
                      address=address, progress=progress)
         summary = {"dataset": ds.name, "model": rc["model"], "train_size": rc["train_size"], "n_test": len(ds.y_test), **result.to_dict(),
                    "ranking": rank_measures(result), "gde": gde_summary(result)}
