@@ -95,6 +95,11 @@ def log_sum_spectral(model, init, x, y) -> float:
     return float(math.log(len(s)) + 2 * np.log(s).mean())
 
 
+def log_sum_spectral_over_margin(model, init, x, y) -> float:
+    """log (d (prod_i ||W_i||_2^2 / gamma^2)^(1/d)) (Eq. 34)."""
+    return log_sum_spectral(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12)) / len(_weights(model))
+
+
 def log_prod_frobenius(model, init, x, y) -> float:
     """log prod_i ||W_i||_F^2 (Eq. 37)."""
     return float(2 * np.log(_frobenius_norms(model)).sum())
@@ -109,6 +114,11 @@ def log_sum_frobenius(model, init, x, y) -> float:
     """log (d (prod_i ||W_i||_F^2)^(1/d)) (Eq. 39)."""
     f = _frobenius_norms(model)
     return float(math.log(len(f)) + 2 * np.log(f).mean())
+
+
+def log_sum_frobenius_over_margin(model, init, x, y) -> float:
+    """log (d (prod_i ||W_i||_F^2 / gamma^2)^(1/d)) (Eq. 38)."""
+    return log_sum_frobenius(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12)) / len(_weights(model))
 
 
 def distance_from_init(model, init, x, y) -> float:
@@ -225,6 +235,11 @@ def pac_bayes_mag_init(model, init, x, y) -> float:
     return _pac_bayes(model, init, x, y, magnitude=True, centre="init")
 
 
+def pac_bayes_mag_orig(model, init, x, y) -> float:
+    """The magnitude-aware bound with the prior at the origin (Eq. 57; w_i in place of w_i - w_i^0)."""
+    return _pac_bayes(model, init, x, y, magnitude=True, centre="orig")
+
+
 def pac_bayes_mag_flatness(model, init, x, y) -> float:
     """1 / sigma'^2 of the magnitude-aware perturbation (Eq. 61)."""
     return 1.0 / pac_bayes_sigma(model, x, y, magnitude=True) ** 2
@@ -289,9 +304,9 @@ def ww_stable_rank(model, init, x, y) -> float:
 
 
 MEASURES = {f.__name__: f for f in (
-    n_parameters, inverse_margin, output_entropy, log_prod_spectral, log_prod_spectral_over_margin, log_sum_spectral, log_prod_frobenius,
-    log_prod_frobenius_over_margin, log_sum_frobenius, distance_from_init, parameter_norm, path_norm, pac_bayes_init, pac_bayes_orig,
-    pac_bayes_flatness, pac_bayes_mag_init, pac_bayes_mag_flatness, sharpness_flatness, sharpness_mag_flatness, ww_alpha, ww_alpha_hat,
+    n_parameters, inverse_margin, output_entropy, log_prod_spectral, log_prod_spectral_over_margin, log_sum_spectral, log_sum_spectral_over_margin,
+    log_prod_frobenius, log_prod_frobenius_over_margin, log_sum_frobenius, log_sum_frobenius_over_margin, distance_from_init, parameter_norm, path_norm,
+    pac_bayes_init, pac_bayes_orig, pac_bayes_flatness, pac_bayes_mag_init, pac_bayes_mag_orig, pac_bayes_mag_flatness, sharpness_flatness, sharpness_mag_flatness, ww_alpha, ww_alpha_hat,
     ww_log_spectral_norm, ww_stable_rank)}
 """Every measure that is a function of (model, init, x, y); the zoo adds the optimization
 measures (steps to a cross-entropy, gradient noise) and disagreement, which need the training run."""

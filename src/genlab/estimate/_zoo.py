@@ -151,7 +151,8 @@ def train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     out = {f"init/{k}": v for k, v in init.state_dict().items()} | {f"final/{k}": v for k, v in model.state_dict().items()}
     out |= {"test_predictions": predict(model, shared["x_test"]).to(torch.int16),
             "stats": torch.tensor([(predict(model, x) == y).float().mean(), train_ce, history[-1]["epoch"], history[-1]["step"]], dtype=torch.float64),
-            "measures": torch.tensor([measures[k] for k in names], dtype=torch.float64)}
+            "measures": torch.tensor([measures[k] for k in names], dtype=torch.float64),
+            "measure_names": torch.tensor(list(",".join(names).encode()), dtype=torch.uint8)}  # the stored values' names: measures added later never misalign
     return out
 
 
@@ -199,7 +200,6 @@ def zoo(
     with contextlib.ExitStack() as stack:
         folder = run.folder if run is not None else stack.enter_context(tempfile.TemporaryDirectory(prefix="genlab-zoo-"))
         results = run_sweep(train_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description="zoo runs", manifest=manifest)
-    names = sorted(ALL_MEASURES[: -1])
     y_np = y_test.long().numpy()
     out = []
     for c, hp in enumerate(configs):
@@ -207,6 +207,9 @@ def zoo(
         runs = []
         for t, r in mine:
             acc, ce, epochs, steps = r["stats"].tolist()
+            names = bytes(r["measure_names"].tolist()).decode().split(",") if "measure_names" in r else sorted(ALL_MEASURES[:-1])
+            if len(names) != len(r["measures"]):
+                raise RuntimeError(f"run {t} was stored by a genlab with other measures and without their names; delete its file in tasks/ to retrain it")
             test_acc = float((r["test_predictions"].long().numpy() == y_np).mean())
             runs.append({"seed": t["seed"], "data": t["data"], "train_acc": acc, "test_acc": test_acc, "train_ce": ce, "epochs": epochs, "steps": int(steps),
                          "converged": bool(epochs < config.max_epochs or ce <= config.stop_ce),
