@@ -79,46 +79,59 @@ def _frobenius_norms(model) -> np.ndarray:
     return np.array([float(w.norm()) for w in _weights(model)])
 
 
+def _log_prod(norms: np.ndarray) -> float:
+    """log prod_i norm_i^2."""
+    return float(2 * np.log(norms).sum())
+
+
+def _log_sum(norms: np.ndarray) -> float:
+    """log (d (prod_i norm_i^2)^(1/d)): the sum of the squared norms at the balanced scale."""
+    return float(math.log(len(norms)) + 2 * np.log(norms).mean())
+
+
+def _log_margin(model, x, y, share: float = 1.0) -> float:
+    """log gamma^2 x ``share`` (1/d for the sums)."""
+    return 2 * math.log(max(margin(model, x, y), 1e-12)) * share
+
+
 def log_prod_spectral(model, init, x, y) -> float:
     """log prod_i ||W_i||_2^2 (Eq. 32)."""
-    return float(2 * np.log(_spectral_norms(model)).sum())
+    return _log_prod(_spectral_norms(model))
 
 
 def log_prod_spectral_over_margin(model, init, x, y) -> float:
     """log (prod_i ||W_i||_2^2 / gamma^2) (Eq. 31)."""
-    return log_prod_spectral(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12))
+    return _log_prod(_spectral_norms(model)) - _log_margin(model, x, y)
 
 
 def log_sum_spectral(model, init, x, y) -> float:
-    """log (d (prod_i ||W_i||_2^2)^(1/d)) (Eq. 35, the sum of spectral norms at the balanced scale)."""
-    s = _spectral_norms(model)
-    return float(math.log(len(s)) + 2 * np.log(s).mean())
+    """log (d (prod_i ||W_i||_2^2)^(1/d)) (Eq. 35)."""
+    return _log_sum(_spectral_norms(model))
 
 
 def log_sum_spectral_over_margin(model, init, x, y) -> float:
     """log (d (prod_i ||W_i||_2^2 / gamma^2)^(1/d)) (Eq. 34)."""
-    return log_sum_spectral(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12)) / len(_weights(model))
+    return _log_sum(_spectral_norms(model)) - _log_margin(model, x, y, 1 / len(_weights(model)))
 
 
 def log_prod_frobenius(model, init, x, y) -> float:
     """log prod_i ||W_i||_F^2 (Eq. 37)."""
-    return float(2 * np.log(_frobenius_norms(model)).sum())
+    return _log_prod(_frobenius_norms(model))
 
 
 def log_prod_frobenius_over_margin(model, init, x, y) -> float:
     """log (prod_i ||W_i||_F^2 / gamma^2) (Eq. 36)."""
-    return log_prod_frobenius(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12))
+    return _log_prod(_frobenius_norms(model)) - _log_margin(model, x, y)
 
 
 def log_sum_frobenius(model, init, x, y) -> float:
     """log (d (prod_i ||W_i||_F^2)^(1/d)) (Eq. 39)."""
-    f = _frobenius_norms(model)
-    return float(math.log(len(f)) + 2 * np.log(f).mean())
+    return _log_sum(_frobenius_norms(model))
 
 
 def log_sum_frobenius_over_margin(model, init, x, y) -> float:
     """log (d (prod_i ||W_i||_F^2 / gamma^2)^(1/d)) (Eq. 38)."""
-    return log_sum_frobenius(model, init, x, y) - 2 * math.log(max(margin(model, x, y), 1e-12)) / len(_weights(model))
+    return _log_sum(_frobenius_norms(model)) - _log_margin(model, x, y, 1 / len(_weights(model)))
 
 
 def distance_from_init(model, init, x, y) -> float:
