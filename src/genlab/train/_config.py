@@ -30,6 +30,10 @@ class TrainConfig(Config):
         label_smoothing: cross-entropy label smoothing.
         betas: Adam/AdamW moment decay rates.
         warmup_steps: a linear learning-rate warm-up over the first steps, on top of ``schedule``.
+        sam_rho: sharpness-aware minimization's radius rho (genlab.train.SAM around the
+            optimizer; 0: plain training).
+        sam_adaptive: adaptive SAM (the perturbation scaled by |w|).
+        sam_last_layer: perturb only the last layer's parameters.
     """
 
     epochs: float = 5
@@ -42,6 +46,9 @@ class TrainConfig(Config):
     label_smoothing: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
     warmup_steps: int = 0
+    sam_rho: float = 0.0
+    sam_adaptive: bool = False
+    sam_last_layer: bool = False
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs)
@@ -52,6 +59,7 @@ class TrainConfig(Config):
         object.__setattr__(self, "betas", tuple(self.betas))  # a list when read back from JSON
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
+        check_positive("sam_rho", self.sam_rho, allow_zero=True)
         if self.warmup_steps < 0:
             raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
 
@@ -68,4 +76,4 @@ class TrainConfig(Config):
         return out
 
 
-_LATER_FIELDS = {"betas": (0.9, 0.999), "warmup_steps": 0}
+_LATER_FIELDS = {"betas": (0.9, 0.999), "warmup_steps": 0, "sam_rho": 0.0, "sam_adaptive": False, "sam_last_layer": False}

@@ -109,6 +109,11 @@ def train(
     if not params:
         raise ValueError("model has no trainable parameters")
     opt = _optimizer(params, config)
+    if config.sam_rho > 0:
+        from genlab.train._sam import SAM
+
+        last = [m for m in model.modules() if any(True for _ in m.parameters(recurse=False))][-1:] if config.sam_last_layer else None
+        opt = SAM(opt, config.sam_rho, adaptive=config.sam_adaptive, params=None if last is None else [p for p in last[0].parameters() if p.requires_grad])
     base_lrs = [g["lr"] for g in opt.param_groups]
     n = len(x)
     steps_per_epoch = max(1, math.ceil(n / config.batch_size))
@@ -142,7 +147,18 @@ def train(
             loss.backward()
             if before_step is not None:
                 before_step(model)
-            opt.step()
+            if config.sam_rho > 0:
+                def closure(xb=xb, yb=yb):  # the same batch at the perturbed weights
+                    out = model(xb)
+                    perturbed = loss_fn(out.reshape(-1, out.shape[-1]), yb) if out.dim() == 3 else loss_fn(out, yb)
+                    perturbed.backward()
+                    if before_step is not None:
+                        before_step(model)
+                    return perturbed
+
+                opt.step(closure)
+            else:
+                opt.step()
             step += 1
             if after_step is not None:
                 after_step(step, model)
