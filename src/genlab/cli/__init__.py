@@ -16,6 +16,7 @@ from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
 from genlab.estimate import DisagreementConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
+from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.grokking import GrokConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
@@ -478,6 +479,42 @@ def grok(
     if "key_frequencies" in f:
         console.print(f"  embedding energy in the key frequencies {f['key_frequencies']}: {f['key_energy_share']:.1%}")
     console.print(f"  run folder: {run.folder}  (explorable: {page})")
+
+
+@app.command("double-descent")
+@config_options(DoubleDescentConfig)
+def double_descent(
+    epochs: Optional[float] = typer.Option(None, help="MLP: training epochs per width (the cap) [default: 500]"),
+    lr: Optional[float] = typer.Option(None, help="MLP: Adam learning rate [default: 0.001]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Sweep model size through the interpolation threshold and watch the test error peak there
+    (double descent): random ReLU features with the minimum-norm fit, or one-hidden-layer MLPs."""
+    from dataclasses import replace
+
+    from genlab.recipes import double_descent_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = DoubleDescentConfig()
+        train = replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
+        config = DoubleDescentConfig(**{**fields, "train": train})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: double_descent_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the widths measured so far are in its metrics.jsonl")
+    table = Table("width", "train error", "test error", title=f"double descent: {config.dataset}, {config.model}, n = {config.n}")
+    for w, tr, te in zip(result.widths, result.train_error, result.test_error):
+        table.add_row(str(w), f"{tr:.4f}", f"{te:.4f}")
+    console.print(table)
+    if result.peak:
+        console.print(f"[bold green]double descent[/]: test error peaks at {result.peak[1]:.4f} (width {result.peak[0]}), {result.peak_ratio:.2f}x its first "
+                      f"minimum {result.first_minimum[1]:.4f} (width {result.first_minimum[0]}); the widest: {result.test_error[-1]:.4f}")
+    else:
+        console.print("[bold yellow]no peak[/]: the test error has no local minimum before the model interpolates")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 
 @app.command("grok-sweep")

@@ -1,1 +1,2 @@
-"""Phenomena of memorization and generalization, reproduced on a laptop: ``grokking``."""
+"""Phenomena of memorization and generalization, reproduced on a laptop: ``grokking``,
+``double_descent``."""

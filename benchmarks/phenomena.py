@@ -1,0 +1,61 @@
+"""Benchmark: the phenomena recipes against their published numbers (issue 18's acceptance).
+
+Cases (one torch thread):
+
+- ``double-descent-rf``: random ReLU features with the minimum-norm fit, Fashion-MNIST n = 1,000,
+  N from 10 to 16,000 (the default sweep), all 10,000 test images.
+
+Writes benchmarks/results/phenomena.json and .md and the benchmarks/README.md table between the
+``bench:phenomena`` markers.
+
+    .venv/bin/python benchmarks/phenomena.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from _common import ROOT, previous_rows, write_results
+
+from genlab.phenomena.double_descent import DoubleDescentConfig
+from genlab.recipes import double_descent_builtin
+from genlab.store import RunStore
+
+CASES = ["double-descent-rf"]
+
+
+def case_double_descent_rf() -> dict:
+    start = time.time()
+    result, run = double_descent_builtin(DoubleDescentConfig(), store=RunStore(ROOT / "runs" / "bench"), progress=True)
+    te = dict(zip(result.widths, result.test_error))
+    return {"case": "double-descent-rf", "run": run.id, "measured": f"test error {result.first_minimum[1]:.3f} at N = {result.first_minimum[0]} (first minimum), "
+            f"{te[1000]:.3f} at N = n = 1000 ({te[1000] / result.first_minimum[1]:.1f}x), {result.test_error[-1]:.3f} at N = {result.widths[-1]}",
+            "published": "issue pilot: 0.233 at N = 200, 0.884 at N = 1000, 0.193 at N = 16000",
+            "target": "test error at N = n >= 2x the first minimum; the widest model below that minimum",
+            "met": te[1000] >= 2 * result.first_minimum[1] and result.test_error[-1] < result.first_minimum[1],
+            "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def markdown(rows: list[dict], header: str) -> str:
+    lines = [header, "", "| case | measured | published | target | met | wall s |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['case']} | {r['measured']} | {r['published']} | {r['target']} | {'yes' if r['met'] else 'no'} | {r['wall_s']} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=CASES, action="append", help="run only these cases (the others keep their earlier rows)")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    rows = previous_rows("phenomena", lambda r: r["case"])
+    for name in args.only or CASES:
+        rows[name] = {"double-descent-rf": case_double_descent_rf}[name]()
+        print(rows[name], flush=True)
+    print(write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread."))
+
+
+if __name__ == "__main__":
+    main()
