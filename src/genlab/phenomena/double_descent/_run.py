@@ -11,7 +11,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.phenomena.double_descent._config import DoubleDescentConfig
-from genlab.train import TrainConfig, predict, progress_bar, train
+from genlab.train import predict, progress_bar, train
 
 
 @dataclass
