@@ -8,13 +8,13 @@ import pytest
 
 from genlab.certify import CertifyConfig, CertifyResult, LMCertifyConfig, LMCertifyResult
 from genlab.config import check_fraction, check_int, check_positive, field_docs, from_dict
-from genlab.estimate import DisagreementConfig, ZooConfig
+from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.grokking import GrokConfig
 from genlab.train import TrainConfig
 
-CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, TrainConfig]
+CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, TrainConfig]
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

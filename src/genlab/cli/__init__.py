@@ -14,7 +14,7 @@ from rich.table import Table
 
 from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
-from genlab.estimate import DisagreementConfig, ZooConfig
+from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.grokking import GrokConfig
@@ -404,6 +404,45 @@ def weightwatch(folder: Path = typer.Argument(..., help="a zoo run folder, e.g. 
                           f"{layer['alpha_hat']:.3f}", f"{layer['log_spectral_norm']:.3f}", f"{layer['stable_rank']:.2f}")
     console.print(table)
     console.print(f"  {len(out['runs'])} runs in {out['wall_seconds']:.1f} s; all of them in {folder / 'spectra.json'}")
+
+
+@app.command("intrinsic-dim")
+@config_options(IntrinsicDimensionConfig)
+def intrinsic_dim(
+    dataset: str = typer.Option("mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
+    model: str = typer.Option("mlp", help="mlp or cnn"),
+    width: int = typer.Option(200, help="hidden units (mlp) or first conv channels (cnn)"),
+    depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs per d and of the full-space model [default: 3]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate of z [default: 0.03]"),
+    train_size: Optional[int] = typer.Option(None, help="train on the first N training examples [default: all]"),
+    test_size: Optional[int] = typer.Option(None, help="score on the first N test examples [default: all]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """The intrinsic dimension d_90 of a task (Li et al. 2018): train only z in theta_0 + P z over a
+    grid of d, then bisect."""
+    from dataclasses import replace
+
+    from genlab.models import ModelConfig
+    from genlab.recipes import intrinsic_dim_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = IntrinsicDimensionConfig()
+        config = IntrinsicDimensionConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None}),
+                                             "full_train": replace(base.full_train, **({"epochs": epochs} if epochs is not None else {}))})
+        model_config = ModelConfig(model, width, depth)
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: intrinsic_dim_builtin(dataset, model_config, config, store=RunStore(out), train_size=train_size, test_size=test_size,
+                                                           progress=not quiet), out, f"the run is marked failed in {out}; the scores so far are in its metrics.jsonl")
+    share = round(100 * config.threshold)
+    console.print(f"[bold green]intrinsic dimension[/] {dataset} / {model} (D = {result.n_parameters:,}): d_{share} = {result.d_paper} against the paper's baseline"
+                  + (f", {result.d_own} against {share}% of the full-space score {result.full_score:.4f}" if result.full_score is not None else ""))
+    console.print("  " + ", ".join(f"d={d}: {s:.4f}" for d, s in result.curve))
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 
 @app.command("memorize-text")

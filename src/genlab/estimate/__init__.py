@@ -8,6 +8,8 @@
 - rank statistics of a measure over a model zoo: Kendall's tau, Fantastic's granulated Psi, PGDL's
   conditional mutual information (``kendall_tau``, ``granulated_tau``,
   ``conditional_mutual_information``, ``bootstrap``);
+- the intrinsic dimension of a task (``intrinsic_dimension``: d_90 by a grid and bisection of
+  random subspaces, Li et al. 2018);
 - heavy-tailed spectral metrics of the weights, no data needed (``spectral_metrics``: alpha,
   alpha-hat, log spectral norm, stable rank per layer; weightwatcher 0.7.7's conventions).
 """
@@ -15,7 +17,8 @@
 from genlab._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "_config": ("DATA_SPLITS", "MODEL_AXES", "SOURCES", "TRAIN_AXES", "DisagreementConfig", "ZooConfig"),
+    "_config": ("DATA_SPLITS", "MODEL_AXES", "SOURCES", "TRAIN_AXES", "DisagreementConfig", "IntrinsicDimensionConfig", "ZooConfig"),
+    "_intrinsic": ("IntrinsicDimensionResult", "intrinsic_dimension"),
     "_aline": ("AGREEMENT_RANGE", "agreement_matrix", "agreement_on_the_line"),
     "_calibration": ("class_aggregated_calibration_error", "class_wise_calibration_error", "clopper_pearson", "expected_calibration_error",
                      "expected_disagreement", "expected_error", "reliability", "vote_probabilities"),

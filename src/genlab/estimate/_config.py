@@ -152,3 +152,47 @@ class ZooConfig(Config):
         import itertools
 
         return [dict(zip(self.grid, values)) for values in itertools.product(*self.grid.values())]
+
+
+@dataclass(frozen=True)
+class IntrinsicDimensionConfig(Config):
+    """The intrinsic dimension of a task for a model (Li, Farkhoor, Liu & Yosinski, ICLR 2018,
+    "Measuring the Intrinsic Dimension of Objective Landscapes"): the smallest d such that
+    training only z in theta = theta_0 + P z (P a random D x d projection) reaches a share
+    ``threshold`` of a baseline score.
+
+    Attributes:
+        dims: the grid of subspace dimensions d trained first.
+        threshold: the share of the baseline to reach (0.9: d_90).
+        bisect_steps: trainings spent bisecting between the last grid d that misses and the first
+            that reaches each target (0: the grid's answer).
+        full_baseline: also train the model in its full space, whose score is the second
+            baseline (the paper's own is a fixed score of 1.0, i.e. 90% accuracy for d_90).
+        projector: the structure of P (genlab.compress projectors: ``fastfood``, ``kronecker``;
+            never a dense D x d matrix).
+        train: how z is trained (z moves theta along unit-scale random directions: it wants a
+            larger learning rate than the weights themselves).
+        full_train: how the full-space model of ``full_baseline`` is trained.
+        seed: seeds theta_0 (the same for every d) and P.
+        device: ``cpu``, ``cuda``, ...
+    """
+
+    dims: tuple[int, ...] = (100, 200, 400, 600, 800, 1000, 1500, 2000)
+    threshold: float = 0.9
+    bisect_steps: int = 3
+    full_baseline: bool = True
+    projector: str = "fastfood"
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=0.03, batch_size=128))
+    full_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=3, lr=1e-3, batch_size=128))
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dims", tuple(self.dims))
+        if not self.dims or list(self.dims) != sorted(set(self.dims)):
+            raise ValueError(f"dims must be distinct and increasing, e.g. 100,500,1000; got {self.dims}")
+        for d in self.dims:
+            check_int("dims", d)
+        check_fraction("threshold", self.threshold, example=0.9)
+        check_int("bisect_steps", self.bisect_steps, minimum=0)
+        check_choice("projector", self.projector, ("fastfood", "kronecker"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genlab.estimate import DisagreementConfig, ZooConfig, ZooModel, ZooResult, disagreement, gde_summary, rank_measures, zoo, zoo_spectra
+from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig, ZooModel, ZooResult, disagreement, gde_summary, intrinsic_dimension, rank_measures, zoo, zoo_spectra
 from genlab.models import BuiltinModel, ModelConfig, count_parameters
 from genlab.recipes._certify import builtin_data
 from genlab.report import write_report
@@ -119,3 +119,20 @@ def weightwatch(folder, *, progress: bool = True) -> dict:
     if (folder / "result.json").is_file():
         write_report(folder)
     return out
+
+
+def intrinsic_dim_builtin(dataset: str, model: ModelConfig, config: IntrinsicDimensionConfig, *, store: RunStore, train_size: int | None = None,
+                          test_size: int | None = None, progress: bool = True, report: bool = True):
+    """d_90 of ``model`` on ``dataset`` (its first ``train_size`` training and ``test_size`` test
+    examples), into a run folder with its report."""
+    ds = builtin_data(dataset, train_size, test_size)
+    run = store.start_run(f"intrinsic-dim-{dataset}", {"kind": "intrinsic-dim", "dataset": dataset, "model": model.to_dict(), "train_size": train_size,
+                                                        "test_size": test_size, "intrinsic": config.to_dict()})
+    with run:
+        result = intrinsic_dimension(BuiltinModel(model, ds.input_shape, ds.num_classes), (ds.x_train, ds.y_train), (ds.x_test, ds.y_test), config, run=run,
+                                     progress=progress)
+        run.complete({"dataset": ds.name, "model": model.to_dict(), **result.to_dict()}, {"dataset": ds.name, "model": model.name, "d_paper": result.d_paper,
+                                                                                          "d_own": result.d_own})
+    if report:
+        write_report(run.folder)
+    return result, run
