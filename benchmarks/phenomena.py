@@ -3,7 +3,9 @@
 Cases (one torch thread):
 
 - ``double-descent-rf``: random ReLU features with the minimum-norm fit, Fashion-MNIST n = 1,000,
-  N from 10 to 16,000 (the default sweep), all 10,000 test images.
+  N from 10 to 16,000 (the default sweep), all 10,000 test images;
+- ``intrinsic-dim-mnist-mlp``: d_90 of the MLP 784-200-200-10 (D = 199,210) on MNIST (all 60,000
+  training images), the default grid and bisection.
 
 Writes benchmarks/results/phenomena.json and .md and the benchmarks/README.md table between the
 ``bench:phenomena`` markers.
@@ -22,7 +24,7 @@ from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.recipes import double_descent_builtin
 from genlab.store import RunStore
 
-CASES = ["double-descent-rf"]
+CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp"]
 
 
 def case_double_descent_rf() -> dict:
@@ -35,6 +37,19 @@ def case_double_descent_rf() -> dict:
             "target": "test error at N = n >= 2x the first minimum; the widest model below that minimum",
             "met": te[1000] >= 2 * result.first_minimum[1] and result.test_error[-1] < result.first_minimum[1],
             "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def case_intrinsic_dim() -> dict:
+    from genlab.estimate import IntrinsicDimensionConfig
+    from genlab.models import ModelConfig
+    from genlab.recipes import intrinsic_dim_builtin
+
+    start = time.time()
+    result, run = intrinsic_dim_builtin("mnist", ModelConfig("mlp", 200, 2), IntrinsicDimensionConfig(), store=RunStore(ROOT / "runs" / "bench"), progress=True)
+    return {"case": "intrinsic-dim-mnist-mlp", "run": run.id, "measured": f"d_90 = {result.d_paper} (paper's baseline 0.90); {result.d_own} against 90% of the full-space "
+            f"{result.full_score:.4f}; curve " + ", ".join(f"{d}: {s:.3f}" for d, s in result.curve),
+            "published": "Li et al. 2018: 750 (786 +- 66 over 3 runs per d in their notebook)", "target": "d_90 in [500, 1100]",
+            "met": result.d_paper is not None and 500 <= result.d_paper <= 1100, "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
 def markdown(rows: list[dict], header: str) -> str:
@@ -52,7 +67,7 @@ def main() -> None:
     torch.set_num_threads(1)
     rows = previous_rows("phenomena", lambda r: r["case"])
     for name in args.only or CASES:
-        rows[name] = {"double-descent-rf": case_double_descent_rf}[name]()
+        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim}[name]()
         print(rows[name], flush=True)
     print(write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread."))
 
