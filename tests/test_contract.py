@@ -11,10 +11,11 @@ from genlab.config import check_fraction, check_int, check_positive, field_docs,
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
+from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.grokking import GrokConfig
 from genlab.train import TrainConfig
 
-CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, TrainConfig]
+CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, TrainConfig]
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

@@ -17,6 +17,7 @@ from genlab.certify import CertifyConfig, LMCertifyConfig
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
+from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.grokking import GrokConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
@@ -553,6 +554,39 @@ def double_descent(
                       f"minimum {result.first_minimum[1]:.4f} (width {result.first_minimum[0]}); the widest: {result.test_error[-1]:.4f}")
     else:
         console.print("[bold yellow]no peak[/]: the test error has no local minimum before the model interpolates")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("sam-features")
+@config_options(FeaturesConfig)
+def sam_features(
+    dataset: str = typer.Option("dominoes", help="dominoes (an MNIST digit above a Fashion-MNIST item)"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs per network [default: 4]"),
+    lr: Optional[float] = typer.Option(None, help="SGD learning rate [default: 0.02]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """SAM against SGD (Springer et al. 2024): train on Dominoes and probe how well the penultimate
+    layer holds the simple (digit) and the hard (item) feature, beside the probes at initialisation."""
+    from dataclasses import replace
+
+    from genlab.recipes import features_builtin
+    from genlab.store import RunStore
+
+    if dataset != "dominoes":
+        _fail(f"--dataset must be dominoes, got {dataset!r}")
+    try:
+        base = FeaturesConfig()
+        config = FeaturesConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: features_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the networks finished so far are in its metrics.jsonl")
+    table = Table("rho", "in-distribution accuracy", "item probe", "digit probe", "item probe at init", title=f"Dominoes, p = {config.p}, {config.seeds} seed(s)")
+    for rho, s in result.summary.items():
+        table.add_row(rho, f"{s['test_accuracy']:.4f}", f"{s['probe_item']:.4f}", f"{s['probe_digit']:.4f}", f"{s['init_item']:.4f}")
+    console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from genlab.report._certificate import render_certificate_report, write_certificate_report
 from genlab.report._double_descent import render_double_descent_report, write_double_descent_report
 from genlab.report._disagreement import render_disagreement_report, write_disagreement_report
+from genlab.report._features import render_features_report, write_features_report
 from genlab.report._grokking import render_grok_page, write_grok_report
 from genlab.report._grokking_sweep import render_grok_sweep_page, write_grok_sweep_report
 from genlab.report._intrinsic import render_intrinsic_report, write_intrinsic_report
@@ -17,7 +18,7 @@ from genlab.report._language import render_lm_comparison, render_lm_report, writ
 from genlab.report._zoo import render_zoo_report, write_zoo_report
 from genlab.report._memorization import attack_summary, render_memorization_report, render_text_report, write_memorization_report, write_text_report
 
-_WRITERS = {"certify-lm": write_lm_report, "disagree": write_disagreement_report, "double-descent": write_double_descent_report, "intrinsic-dim": write_intrinsic_report, "memorize": write_memorization_report, "memorize-text": write_text_report,
+_WRITERS = {"certify-lm": write_lm_report, "disagree": write_disagreement_report, "double-descent": write_double_descent_report, "intrinsic-dim": write_intrinsic_report, "sam-features": write_features_report, "memorize": write_memorization_report, "memorize-text": write_text_report,
             "grok": write_grok_report, "grok-sweep": write_grok_sweep_report, "zoo": write_zoo_report}
 
 
@@ -30,5 +31,5 @@ def write_report(run_folder: str | Path) -> Path:
     return _WRITERS.get(kind, write_certificate_report)(run_folder)
 
 
-__all__ = ["attack_summary", "render_certificate_report", "render_disagreement_report", "render_double_descent_report", "render_grok_page", "render_grok_sweep_page", "render_intrinsic_report", "render_lm_comparison", "render_lm_report", "render_memorization_report", "render_run_index", "render_text_report", "render_zoo_report",
-           "write_certificate_report", "write_disagreement_report", "write_double_descent_report", "write_grok_report", "write_grok_sweep_report", "write_intrinsic_report", "write_lm_comparison", "write_lm_report", "write_memorization_report", "write_run_index", "write_text_report", "write_report", "write_zoo_report"]
+__all__ = ["attack_summary", "render_certificate_report", "render_disagreement_report", "render_double_descent_report", "render_features_report", "render_grok_page", "render_grok_sweep_page", "render_intrinsic_report", "render_lm_comparison", "render_lm_report", "render_memorization_report", "render_run_index", "render_text_report", "render_zoo_report",
+           "write_certificate_report", "write_disagreement_report", "write_double_descent_report", "write_features_report", "write_grok_report", "write_grok_sweep_report", "write_intrinsic_report", "write_lm_comparison", "write_lm_report", "write_memorization_report", "write_run_index", "write_text_report", "write_report", "write_zoo_report"]

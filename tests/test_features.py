@@ -1,0 +1,58 @@
+"""Dominoes and the feature probes: label agreement, the probe against a separable case, the
+study end to end."""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from genlab.data import make_dominoes
+from genlab.phenomena.features import FeaturesConfig, dominoes_cnn, linear_probe, penultimate_features
+
+
+@pytest.mark.parametrize("p", [1.0, 0.95, 0.2])
+def test_dominoes_label_agreement_is_p(p):
+    x, y, digit = make_dominoes(4000, p, seed=1)
+    assert x.shape == (4000, 1, 56, 28) and y.max() < 5
+    assert float((y == digit).float().mean()) == pytest.approx(p, abs=0.02)
+
+
+def test_dominoes_halves_show_the_two_datasets():
+    from genlab.data import load_dataset
+
+    x, y, digit = make_dominoes(20, 1.0, seed=2)
+    mnist, fashion = load_dataset("mnist"), load_dataset("fashion-mnist")
+    top, bottom = x[:, :, :28], x[:, :, 28:]
+    assert all(any(torch.equal(t, m) for m in mnist.x_train[mnist.y_train == int(c)]) for t, c in zip(top[:3], digit[:3]))
+    assert all(any(torch.equal(b, f) for f in fashion.x_train[fashion.y_train == int(c)]) for b, c in zip(bottom[:3], y[:3]))
+
+
+def test_linear_probe_separates_what_is_separable_and_not_noise():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (600,), generator=g)
+    informative = torch.nn.functional.one_hot(labels, 3).double() * 3 + torch.randn(600, 3, generator=g, dtype=torch.float64)
+    assert linear_probe(informative[:300], labels[:300], informative[300:], labels[300:]) > 0.9
+    noise = torch.randn(600, 8, generator=g, dtype=torch.float64)
+    assert linear_probe(noise[:300], labels[:300], noise[300:], labels[300:]) < 0.5
+
+
+def test_the_cnn_takes_dominoes():
+    model = dominoes_cnn(5, 64)
+    x, _, _ = make_dominoes(8, 1.0)
+    assert model(x).shape == (8, 5) and penultimate_features(model, x).shape == (8, 64)
+
+
+def test_sam_features_command(tmp_path):
+    from genlab.cli import app
+
+    res = CliRunner().invoke(app, ["sam-features", "--rhos", "0,0.1", "--seeds", "1", "--train-size", "600", "--probe-size", "300", "--test-size", "300",
+                                   "--epochs", "1", "--out", str(tmp_path), "--quiet"])
+    assert res.exit_code == 0, res.output
+    folder = next(p for p in tmp_path.iterdir() if p.is_dir())
+    result = json.loads((folder / "result.json").read_text())
+    assert set(result["summary"]) == {"0.0", "0.1"} and len(result["runs"]) == 2
+    assert all(0 <= r["probe_item"] <= 1 and r["init_item"] == result["runs"][0]["init_item"] for r in result["runs"])
+    assert "item (hard feature) probe" in (folder / "report.html").read_text()
+    with pytest.raises(ValueError, match="rhos"):
+        FeaturesConfig(rhos=(-0.1,))
