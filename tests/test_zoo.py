@@ -124,8 +124,9 @@ def test_zoo_measures_and_weightwatch_commands(tmp_path):
     assert res.exit_code == 0, res.output
     spectra = json.loads((folder / "spectra.json").read_text())
     assert len(spectra["runs"]) == 12 and all(layer["alpha"] > 1 for r in spectra["runs"] for layer in r["layers"])
-    res = CliRunner().invoke(app, ["measures", str(folder), "--target", "test_error"])
+    res = CliRunner().invoke(app, ["measures", str(folder), "--target", "test_error", "--all-configs"])
     assert res.exit_code == 0 and "test_error" in res.output
+    assert json.loads((folder / "result.json").read_text())["ranking_converged_only"] is False
     page = (folder / "report.html").read_text()
     assert "Spectra of the weights" in page and "alpha" in page and page.count("<img") >= 4
     bad = CliRunner().invoke(app, ["zoo", "--grid", "width=8 colour=1", "--out", str(out)])

@@ -371,6 +371,7 @@ def measures(
     target: str = typer.Option("gap", help="what the measures should order the zoo by: gap (train - test accuracy) or test_error"),
     strata: str = typer.Option("depth", help="also rank within each value of this axis (none: no strata)"),
     samples: int = typer.Option(200, help="bootstrap resamples of the configurations for the intervals"),
+    all_configs: bool = typer.Option(False, "--all-configs", help="rank over every configuration, not only the converged ones (Fantastic's protocol)"),
 ) -> None:
     """Rank a zoo's measures (Kendall tau, granulated Psi, PGDL's conditional mutual information)
     by how well they order its configurations; rewrites the zoo's ranking and report."""
@@ -381,7 +382,7 @@ def measures(
     if not (folder / "result.json").is_file():
         _fail(f"{folder / 'result.json'} not found: give a finished zoo run folder (see `genlab runs`)")
     try:
-        result = rerank(folder, target=target, strata=None if strata == "none" else strata, samples=samples)
+        result = rerank(folder, target=target, strata=None if strata == "none" else strata, samples=samples, converged_only=not all_configs)
     except (KeyError, ValueError) as e:
         _fail(f"{folder} is not a finished zoo run: {e}")
     _ranking_table(result)

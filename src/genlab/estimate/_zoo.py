@@ -230,16 +230,18 @@ def zoo(
     return ZooResult(configs=out, n_converged=sum(c["converged"] for c in out), config=config, wall_seconds=round(time.time() - start, 1))
 
 
-def rank_measures(result: ZooResult, *, target: str = "gap", measures: Sequence[str] | None = None, samples: int = 200, strata: str | None = "depth") -> list[dict]:
+def rank_measures(result: ZooResult, *, target: str = "gap", measures: Sequence[str] | None = None, samples: int = 200, strata: str | None = "depth",
+                  converged_only: bool = True) -> list[dict]:
     """Each measure's Kendall tau (with a bootstrap interval over configurations), granulated Psi
     with its per-axis taus, and PGDL's conditional mutual information (x 100, with its interval),
-    over the converged configurations; with ``strata``, tau within each value of that axis too
-    (Martin & Mahoney 2021 found norm and alpha metrics disagreeing across depths)."""
+    over the converged configurations (``converged_only``, Fantastic's protocol; else over all of
+    them); with ``strata``, tau within each value of that axis too (Martin & Mahoney 2021 found
+    norm and alpha metrics disagreeing across depths)."""
     rows = []
     for name in measures or ALL_MEASURES:
         if name == "disagreement" and result.config.seeds < 2:
             continue
-        hp, m, t = result.table(name, target)
+        hp, m, t = result.table(name, target, converged_only)
         keep = np.isfinite(m)
         hp, m, t = [h for h, k in zip(hp, keep) if k], m[keep], t[keep]
         if len(m) < 3:

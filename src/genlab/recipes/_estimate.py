@@ -79,7 +79,7 @@ def _zoo_in_run(run: Run, workers, address, progress: bool, report: bool) -> tup
     return summary, run
 
 
-def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples: int = 200) -> dict:
+def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples: int = 200, converged_only: bool = True) -> dict:
     """Recompute a finished zoo run's ranking of the measures (another target, strata or bootstrap
     size) from its result.json; the ranking and the report are rewritten."""
     import json
@@ -90,8 +90,9 @@ def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples
     folder = Path(folder)
     summary = json.loads((folder / "result.json").read_text())
     result = ZooResult.from_dict({k: summary[k] for k in ("configs", "n_converged", "config", "wall_seconds")})
-    summary["ranking"] = rank_measures(result, target=target, strata=strata, samples=samples)
+    summary["ranking"] = rank_measures(result, target=target, strata=strata, samples=samples, converged_only=converged_only)
     summary["ranking_target"] = target
+    summary["ranking_converged_only"] = converged_only
     write_json(folder / "result.json", summary)
     write_report(folder)
     return summary

@@ -122,7 +122,8 @@ def render_zoo_report(result: dict, config: dict, folder: Path) -> str:
         "<h2>Disagreement against test error</h2>",
         "<p>Per configuration, the disagreement of two runs on the test inputs (no labels) against their mean test error "
         "(Jiang, Nagarajan, Baek &amp; Kolter 2022).</p>", _gde_table(result), _gde_plot(result, Figure),
-        f"<h2>Measures ranked by how they order the {html.escape(result.get('ranking_target', 'gap'))}</h2>",
+        f"<h2>Measures ranked by how they order the {html.escape(result.get('ranking_target', 'gap'))}, over "
+        f"{'the converged configurations' if result.get('ranking_converged_only', True) else 'every configuration'}</h2>",
         "<p>tau: Kendall's rank correlation over configurations (the interval bootstraps the configurations); Psi: the mean over axes of tau "
         "within groups where only that axis varies (Jiang et al. 2020); CMI: the PGDL competition's conditional mutual information "
         "(x 100; an unrelated measure scores about 2 on 81 configurations, not 0).</p>", _ranking(result),
