@@ -9,7 +9,8 @@ Cases (one torch thread per worker):
   weight decay 0/1e-4/1e-3), 2 seeds + a disjoint-data partner each, 2 workers: wall time,
   converged runs, disagreement against test error, every measure's tau / Psi / CMI, and the
   spectra's wall time (``genlab weightwatch``);
-- ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol.
+- ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol;
+- ``mlp-all``: the ``mlp`` zoo ranked over all its configurations, converged or not (no training).
 
 Writes benchmarks/results/zoo.json and .md and the benchmarks/README.md table between the
 ``bench:zoo`` markers; the zoos' run folders are under runs/bench.
@@ -32,7 +33,7 @@ from genlab.estimate import ZooConfig, ZooModel, zoo
 from genlab.recipes import builtin_data, weightwatch, zoo_builtin
 from genlab.store import RunStore
 
-CASES = ["throughput", "mlp", "cnn"]
+CASES = ["throughput", "mlp", "cnn", "mlp-all"]
 TRAIN_SIZE = 4000
 
 
@@ -74,6 +75,19 @@ def case_zoo(name: str, model: str, config: ZooConfig) -> list[dict]:
     return [row]
 
 
+def case_all_configs(base: dict) -> dict:
+    """The mlp row's zoo ranked over all its configurations, converged or not (no training)."""
+    from genlab.estimate import ZooResult, gde_summary, rank_measures
+
+    summary = json.loads((ROOT / "runs" / "bench" / base["run"] / "result.json").read_text())
+    result = ZooResult.from_dict({k: summary[k] for k in ("configs", "n_converged", "config", "wall_seconds")})
+    ranking = {r["measure"]: r for r in rank_measures(result, converged_only=False)}
+    best = max((r for r in ranking.values() if r["measure"] != "disagreement"), key=lambda r: r["psi"])
+    return {**base, "case": "mlp-all", "converged": len(result.configs), "gde": gde_summary(result, converged_only=False), "best_measure": best["measure"],
+            "ranking": {k: {s: r.get(s) for s in ("tau", "tau_ci", "psi", "cmi", "cmi_ci", "per_axis", "tau_by_depth")} for k, r in ranking.items()},
+            "note": "all configurations, converged or not", "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
 def markdown(rows: list[dict], header: str) -> str:
     lines = [header, "", "| case | configurations | runs | converged configurations | wall s | runs per minute | spectra s | same-data seeds: mean abs(dis - err), tau, dis/err | AllDiff: mean abs(dis - err), tau, dis/err | best measure by Psi (tau, Psi, CMI) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -88,7 +102,7 @@ def markdown(rows: list[dict], header: str) -> str:
                      f"{cell('alldiff')} | {r['best_measure']} ({b['tau']:+.2f}, {b['psi']:+.2f}, {b['cmi']:.2f}) |")
     for r in rows:
         if "ranking" in r:
-            lines += ["", f"Measures on the {r['case']} zoo ({r['converged']} converged configurations), by Psi; CMI x 100 (an unrelated measure scores about 2):", "",
+            lines += ["", f"Measures on the {r['case']} zoo ({r['converged']} {'configurations, converged or not' if r['case'] == 'mlp-all' else 'converged configurations'}), by Psi; CMI x 100 (an unrelated measure scores about 2):", "",
                       "| measure | tau | tau 95% interval | Psi | CMI | CMI 95% interval | " + " | ".join(f"tau at depth {d}" for d in (next(iter(r["ranking"].values())).get("tau_by_depth") or {})) + " |",
                       "|---|---|---|---|---|---|" + "---|" * len(next(iter(r["ranking"].values())).get("tau_by_depth") or {})]
             for name, m in sorted(r["ranking"].items(), key=lambda kv: -kv[1]["psi"] if kv[1]["psi"] == kv[1]["psi"] else 1e9):
@@ -114,7 +128,9 @@ def main() -> None:
         rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig())})
     if "cnn" in cases:
         rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=30))})
-    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "cnn") if c in rows]
+    if "mlp-all" in cases and "mlp" in rows:
+        rows["mlp-all"] = case_all_configs(rows["mlp"])
+    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "mlp-all", "cnn") if c in rows]
     print(write_results("zoo", [rows[c] for c in order], markdown,
                         "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam, batch 128, constant learning rate, "
                         "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 60 epochs, CNN 30); one torch thread per worker; measures averaged over the two same-data seeds."))

@@ -258,12 +258,12 @@ def rank_measures(result: ZooResult, *, target: str = "gap", measures: Sequence[
     return rows
 
 
-def gde_summary(result: ZooResult) -> dict:
+def gde_summary(result: ZooResult, converged_only: bool = True) -> dict:
     """How well disagreement tracks test error over the converged configurations, per pairing
     (``seeds``: two runs on the same examples; ``alldiff``: the first seed and the partner): the
     mean |dis - err|, Kendall tau between dis and err, and the mean ratio dis / err."""
     out = {}
-    rows = [c for c in result.configs if c["converged"]]
+    rows = [c for c in result.configs if c["converged"] or not converged_only]
     for name in ("seeds", "alldiff"):
         pairs = [(c[f"dis_{name}"], c[f"err_{name}"]) for c in rows if f"dis_{name}" in c]
         if len(pairs) < 2:
