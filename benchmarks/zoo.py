@@ -10,7 +10,8 @@ Cases (one torch thread per worker):
   converged runs, disagreement against test error, every measure's tau / Psi / CMI, and the
   spectra's wall time (``genlab weightwatch``);
 - ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol;
-- ``mlp-all``: the ``mlp`` zoo ranked over all its configurations, converged or not (no training).
+- ``mlp-all``, ``cnn-all``: those zoos ranked over all their configurations, converged or not (no
+  training); ``--reuse mlp=RUN_ID`` takes a zoo's row from its finished run instead of training it.
 
 Writes benchmarks/results/zoo.json and .md and the benchmarks/README.md table between the
 ``bench:zoo`` markers; the zoos' run folders are under runs/bench.
@@ -33,7 +34,7 @@ from genlab.estimate import ZooConfig, ZooModel, zoo
 from genlab.recipes import builtin_data, weightwatch, zoo_builtin
 from genlab.store import RunStore
 
-CASES = ["throughput", "mlp", "cnn", "mlp-all"]
+CASES = ["throughput", "mlp", "cnn", "mlp-all", "cnn-all"]
 TRAIN_SIZE = 4000
 
 
@@ -59,16 +60,22 @@ def case_throughput() -> list[dict]:
     return rows
 
 
-def case_zoo(name: str, model: str, config: ZooConfig) -> list[dict]:
+def case_zoo(name: str, model: str, config: ZooConfig, reuse: str | None = None) -> list[dict]:
+    """Train the zoo (or, with ``reuse``, read a finished zoo run of runs/bench: its own wall time)."""
     store = RunStore(ROOT / "runs" / "bench")
-    start = time.time()
-    summary, run = zoo_builtin("fashion-mnist", model, config, store=store, train_size=TRAIN_SIZE, workers=2, progress=True)
-    wall = time.time() - start
-    spectra = weightwatch(run.folder, progress=False)
+    if reuse:
+        folder = ROOT / "runs" / "bench" / reuse
+        summary, run_id = json.loads((folder / "result.json").read_text()), reuse
+        wall = summary["wall_seconds"]
+    else:
+        start = time.time()
+        summary, run = zoo_builtin("fashion-mnist", model, config, store=store, train_size=TRAIN_SIZE, workers=2, progress=True)
+        wall, folder, run_id = time.time() - start, run.folder, run.id
+    spectra = weightwatch(folder, progress=False)
     ranking = {r["measure"]: r for r in summary["ranking"]}
-    best = max((r for r in summary["ranking"] if r["measure"] != "disagreement"), key=lambda r: r["psi"])
-    row = {"case": name, "run": run.id, "configs": len(summary["configs"]), "runs": sum(len(c["runs"]) for c in summary["configs"]), "converged": summary["n_converged"],
-           "wall_s": round(wall, 1), "spectra_s": spectra["wall_seconds"], "gde": summary["gde"], "best_measure": best["measure"],
+    best = max((r for r in summary["ranking"] if r["measure"] != "disagreement"), key=lambda r: r["psi"], default=None)
+    row = {"case": name, "run": run_id, "configs": len(summary["configs"]), "runs": sum(len(c["runs"]) for c in summary["configs"]), "converged": summary["n_converged"],
+           "wall_s": round(wall, 1), "spectra_s": spectra["wall_seconds"], "gde": summary["gde"], "best_measure": best and best["measure"],
            "ranking": {k: {s: r.get(s) for s in ("tau", "tau_ci", "psi", "cmi", "cmi_ci", "per_axis", "tau_by_depth")} for k, r in ranking.items()},
            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
     print(json.dumps({k: v for k, v in row.items() if k != "ranking"}), flush=True)
@@ -76,14 +83,14 @@ def case_zoo(name: str, model: str, config: ZooConfig) -> list[dict]:
 
 
 def case_all_configs(base: dict) -> dict:
-    """The mlp row's zoo ranked over all its configurations, converged or not (no training)."""
+    """A zoo row's zoo ranked over all its configurations, converged or not (no training)."""
     from genlab.estimate import ZooResult, gde_summary, rank_measures
 
     summary = json.loads((ROOT / "runs" / "bench" / base["run"] / "result.json").read_text())
     result = ZooResult.from_dict({k: summary[k] for k in ("configs", "n_converged", "config", "wall_seconds")})
     ranking = {r["measure"]: r for r in rank_measures(result, converged_only=False)}
     best = max((r for r in ranking.values() if r["measure"] != "disagreement"), key=lambda r: r["psi"])
-    return {**base, "case": "mlp-all", "converged": len(result.configs), "gde": gde_summary(result, converged_only=False), "best_measure": best["measure"],
+    return {**base, "case": f"{base['case']}-all", "converged": len(result.configs), "gde": gde_summary(result, converged_only=False), "best_measure": best["measure"],
             "ranking": {k: {s: r.get(s) for s in ("tau", "tau_ci", "psi", "cmi", "cmi_ci", "per_axis", "tau_by_depth")} for k, r in ranking.items()},
             "note": "all configurations, converged or not", "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
@@ -97,12 +104,13 @@ def markdown(rows: list[dict], header: str) -> str:
             continue
         g = r["gde"]
         cell = lambda k: f"{100 * g[k]['mean_abs_gap']:.2f} pp, {g[k]['tau']:+.2f}, {g[k]['mean_ratio']:.2f}" if k in g else "n/a"  # noqa: E731
-        b = r["ranking"][r["best_measure"]]
+        b = r["ranking"].get(r["best_measure"]) if r["best_measure"] else None
+        best = f"{r['best_measure']} ({b['tau']:+.2f}, {b['psi']:+.2f}, {b['cmi']:.2f})" if b else "n/a (fewer than 3 converged configurations)"
         lines.append(f"| {r['case']} | {r['configs']} | {r['runs']} | {r['converged']} | {r['wall_s']} | {60 * r['runs'] / r['wall_s']:.2f} | {r['spectra_s']} | {cell('seeds')} | "
-                     f"{cell('alldiff')} | {r['best_measure']} ({b['tau']:+.2f}, {b['psi']:+.2f}, {b['cmi']:.2f}) |")
+                     f"{cell('alldiff')} | {best} |")
     for r in rows:
-        if "ranking" in r:
-            lines += ["", f"Measures on the {r['case']} zoo ({r['converged']} {'configurations, converged or not' if r['case'] == 'mlp-all' else 'converged configurations'}), by Psi; CMI x 100 (an unrelated measure scores about 2):", "",
+        if r.get("ranking"):
+            lines += ["", f"Measures on the {r['case']} zoo ({r['converged']} {'configurations, converged or not' if r['case'].endswith('-all') else 'converged configurations'}), by Psi; CMI x 100 (an unrelated measure scores about 2):", "",
                       "| measure | tau | tau 95% interval | Psi | CMI | CMI 95% interval | " + " | ".join(f"tau at depth {d}" for d in (next(iter(r["ranking"].values())).get("tau_by_depth") or {})) + " |",
                       "|---|---|---|---|---|---|" + "---|" * len(next(iter(r["ranking"].values())).get("tau_by_depth") or {})]
             for name, m in sorted(r["ranking"].items(), key=lambda kv: -kv[1]["psi"] if kv[1]["psi"] == kv[1]["psi"] else 1e9):
@@ -114,6 +122,7 @@ def markdown(rows: list[dict], header: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=CASES, action="append", help="run only these cases (the others keep their earlier rows)")
+    parser.add_argument("--reuse", action="append", metavar="CASE=RUN_ID", help="take a zoo case's row from its finished run in runs/bench instead of training it")
     args = parser.parse_args()
     import torch
 
@@ -124,13 +133,15 @@ def main() -> None:
         rows = {k: v for k, v in rows.items() if not k.startswith("throughput")}
         for r in case_throughput():
             rows[r["case"]] = r
+    reuse = dict(item.split("=", 1) for item in args.reuse or [])
     if "mlp" in cases:
-        rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig())})
+        rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig(), reuse.get("mlp"))})
     if "cnn" in cases:
-        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=30))})
-    if "mlp-all" in cases and "mlp" in rows:
-        rows["mlp-all"] = case_all_configs(rows["mlp"])
-    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "mlp-all", "cnn") if c in rows]
+        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=30), reuse.get("cnn"))})
+    for name in ("mlp", "cnn"):
+        if f"{name}-all" in cases and name in rows:
+            rows[f"{name}-all"] = case_all_configs(rows[name])
+    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "mlp-all", "cnn", "cnn-all") if c in rows]
     print(write_results("zoo", [rows[c] for c in order], markdown,
                         "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam, batch 128, constant learning rate, "
                         "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 60 epochs, CNN 30); one torch thread per worker; measures averaged over the two same-data seeds."))

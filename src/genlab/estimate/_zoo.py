@@ -68,7 +68,7 @@ class ZooResult(Result):
         """(hyperparameters, measure, target) per configuration: the measure averaged over the
         same-data seeds (disagreement: the seeds' pair), the target ``gap`` or ``test_error``."""
         rows = [c for c in self.configs if c["converged"] or not converged_only]
-        values = [c["dis_seeds"] if measure == "disagreement" else float(np.mean([np.nan if r["measures"][measure] is None else r["measures"][measure] for r in c["runs"] if r["data"] == 0]))
+        values = [c["dis_seeds"] if measure == "disagreement" else float(np.mean([np.nan if r["measures"].get(measure) is None else r["measures"][measure] for r in c["runs"] if r["data"] == 0]))
                   for c in rows]
         return [c["hparams"] for c in rows], np.array(values, dtype=np.float64), np.array([c[target] for c in rows], dtype=np.float64)
 

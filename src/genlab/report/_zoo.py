@@ -74,7 +74,7 @@ def _scatters(result: dict, Figure, count: int = 4) -> str:
     rows = [c for c in result["configs"] if c["converged"]]
     fig = Figure(figsize=(3.2 * len(best), 3.0))
     for ax, r in zip(np.atleast_1d(fig.subplots(1, len(best))), best):
-        m = [np.mean([np.nan if run["measures"][r["measure"]] is None else run["measures"][r["measure"]] for run in c["runs"] if run["data"] == 0]) for c in rows]
+        m = [np.mean([np.nan if run["measures"].get(r["measure"]) is None else run["measures"][r["measure"]] for run in c["runs"] if run["data"] == 0]) for c in rows]
         ax.scatter(m, [c[target] for c in rows], s=10, c=[c["hparams"].get("depth", 1) for c in rows], cmap="viridis")
         ax.set(xlabel=r["measure"], ylabel=target, title=f"Psi {r['psi']:+.2f}")
     fig.tight_layout()
