@@ -281,6 +281,19 @@ def read_run(folder: Path) -> tuple[dict, dict]:
     return json.loads(result_path.read_text()), json.loads(config_path.read_text()) if config_path.is_file() else {}
 
 
+def page_writer(render, kind: str, *, folder_too: bool = False):
+    """``write(run_folder)``: the page ``render(result, config)`` (``render(result, config, folder)``
+    with ``folder_too``) of a completed run folder, written atomically to its report.html."""
+
+    def write(run_folder: str | Path) -> Path:
+        folder = Path(run_folder)
+        result, config = read_run(folder)
+        return _write_page(folder, render(result, config, folder) if folder_too else render(result, config))
+
+    write.__doc__ = f"Write ``run_folder/report.html`` of {kind} (atomically); returns its path."
+    return write
+
+
 def _write_page(folder: Path, page: str, name: str = "report.html") -> Path:
     """``folder/name``, written atomically (a temporary file renamed into place)."""
     out = folder / name

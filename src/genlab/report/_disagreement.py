@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
 import numpy as np
 
-from genlab.report._certificate import CSS, _fmt, _img, _table, _write_page, read_run
+from genlab.report._certificate import CSS, _fmt, _img, _table, page_writer
 
 _STATUS = {
     "consistent": ("good", "the estimate agrees with the test error within 3 standard errors"),
@@ -136,8 +135,4 @@ def render_disagreement_report(result: dict, config: dict) -> str:
     return "\n".join(parts)
 
 
-def write_disagreement_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` of a disagree run (atomically); returns its path."""
-    folder = Path(run_folder)
-    result, config = read_run(folder)
-    return _write_page(folder, render_disagreement_report(result, config))
+write_disagreement_report = page_writer(render_disagreement_report, "a disagree run")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
-from genlab.report._certificate import CSS, _img, _table, _write_page, read_run
+from genlab.report._certificate import CSS, _img, _table, page_writer
 
 
 def _sweep(result: dict, Figure) -> str:
@@ -62,8 +61,4 @@ def render_double_descent_report(result: dict, config: dict) -> str:
     return "\n".join(parts)
 
 
-def write_double_descent_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` of a double-descent run (atomically); returns its path."""
-    folder = Path(run_folder)
-    result, config = read_run(folder)
-    return _write_page(folder, render_double_descent_report(result, config))
+write_double_descent_report = page_writer(render_double_descent_report, "a double-descent run")

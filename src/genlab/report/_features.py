@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
 import numpy as np
 
-from genlab.report._certificate import CSS, _img, _table, _write_page, read_run
+from genlab.report._certificate import CSS, _img, _table, page_writer
 
 PAPER = ("Springer, Nagarajan &amp; Raghunathan (ICLR 2024) report, on the FMNIST-MNIST Dominoes, that SAM's penultimate layer decodes the harder "
          "feature better than SGD's at the same in-distribution accuracy (their Table 1).")
@@ -49,8 +48,4 @@ def render_features_report(result: dict, config: dict) -> str:
     return "\n".join(parts)
 
 
-def write_features_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` of a sam-features run (atomically); returns its path."""
-    folder = Path(run_folder)
-    result, config = read_run(folder)
-    return _write_page(folder, render_features_report(result, config))
+write_features_report = page_writer(render_features_report, "a sam-features run")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
-from genlab.report._certificate import CSS, _fmt, _img, _table, _write_page, read_run
+from genlab.report._certificate import CSS, _fmt, _img, _table, page_writer
 
 
 def render_intrinsic_report(result: dict, config: dict) -> str:
@@ -40,8 +39,4 @@ def render_intrinsic_report(result: dict, config: dict) -> str:
     return "\n".join(parts)
 
 
-def write_intrinsic_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` of an intrinsic-dimension run (atomically); returns its path."""
-    folder = Path(run_folder)
-    result, config = read_run(folder)
-    return _write_page(folder, render_intrinsic_report(result, config))
+write_intrinsic_report = page_writer(render_intrinsic_report, "an intrinsic-dimension run")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.report._certificate import CSS, _fmt, _img, _table, _write_page, read_run
+from genlab.report._certificate import CSS, _fmt, _img, _table, page_writer
 
 
 def _gde_plot(result: dict, Figure) -> str:
@@ -137,8 +137,4 @@ def render_zoo_report(result: dict, config: dict, folder: Path) -> str:
     return "\n".join(parts)
 
 
-def write_zoo_report(run_folder: str | Path) -> Path:
-    """Write ``run_folder/report.html`` of a zoo run (atomically); returns its path."""
-    folder = Path(run_folder)
-    result, config = read_run(folder)
-    return _write_page(folder, render_zoo_report(result, config, folder))
+write_zoo_report = page_writer(render_zoo_report, "a zoo run", folder_too=True)
