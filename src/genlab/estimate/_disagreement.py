@@ -22,7 +22,7 @@ from genlab.data import apply_shift
 from genlab.estimate._aline import agreement_on_the_line
 from genlab.estimate._config import DisagreementConfig
 from genlab.sweep import describe_callable, fingerprint, run_sweep, task_key
-from genlab.train import TrainConfig, predict, train
+from genlab.train import TrainConfig, predict, train, training_steps
 
 
 @dataclass
@@ -113,7 +113,7 @@ def train_run(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     snapshots: list[dict] = []
     after_step = None
     if shared.get("shifted"):
-        total = max(1, round(config.epochs * max(1, -(-len(xs) // config.batch_size))))
+        _, total = training_steps(len(xs), config)
         at = {max(1, round(total * (k + 1) / task["checkpoints"])) for k in range(task["checkpoints"])}
 
         def after_step(step: int, m: nn.Module) -> None:

@@ -57,6 +57,12 @@ def error_count(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str 
     return int((predict(model, x, device) != y).sum())
 
 
+def training_steps(n: int, config: TrainConfig) -> tuple[int, int]:
+    """(steps per epoch, total steps) that ``train`` takes on ``n`` examples under ``config``."""
+    steps_per_epoch = max(1, math.ceil(n / config.batch_size))
+    return steps_per_epoch, max(1, round(config.epochs * steps_per_epoch))
+
+
 def progress_bar(tag: str, *, status: bool = False, enabled: bool = True):
     """The Rich progress bar every long loop in genlab shows: tag, bar, done/total, an optional
     ``status`` field, elapsed and remaining time. Add tasks with ``bar.add_task(tag, total=...)``
@@ -116,8 +122,7 @@ def train(
         opt = SAM(opt, config.sam_rho, adaptive=config.sam_adaptive, params=None if last is None else [p for p in last[0].parameters() if p.requires_grad])
     base_lrs = [g["lr"] for g in opt.param_groups]
     n = len(x)
-    steps_per_epoch = max(1, math.ceil(n / config.batch_size))
-    total = max(1, round(config.epochs * steps_per_epoch))
+    steps_per_epoch, total = training_steps(n, config)
     gen = torch.Generator().manual_seed(config.seed)
     loss_fn = loss_fn or nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
     history: list[dict] = []

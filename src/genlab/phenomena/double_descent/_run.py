@@ -11,7 +11,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.phenomena.double_descent._config import DoubleDescentConfig
-from genlab.train import predict, progress_bar, train
+from genlab.train import predict, progress_bar, train, training_steps
 
 
 @dataclass
@@ -89,7 +89,7 @@ class _MSE(nn.Module):
 def _mlp_errors(x, y, xt, yt, width, classes, seed, config: DoubleDescentConfig) -> tuple[float, float, list, dict]:
     torch.manual_seed(seed)
     model = nn.Sequential(nn.Flatten(), nn.Linear(x[0].numel(), width), nn.ReLU(), nn.Linear(width, classes))
-    steps_per_epoch = -(-len(y) // config.train.batch_size)
+    steps_per_epoch, _ = training_steps(len(y), config.train)
     epochs, curve = [], {"train": [], "test": []}
     done = {"zero": False}
 
