@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from genlab.estimate._spectral import spectral_metrics
+from genlab.train import error_count
 
 DELTA = 0.05
 DEVIATION = 0.1  # the training-error increase the flatness searches aim at
@@ -40,9 +41,8 @@ def _logits(model: nn.Module, x: torch.Tensor, batch: int = 4096) -> torch.Tenso
     return torch.cat([model(x[i : i + batch]).float() for i in range(0, len(x), batch)])
 
 
-@torch.no_grad()
 def _error(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float((_logits(model, x).argmax(1) != y).float().mean())
+    return error_count(model, x, y) / len(y)
 
 
 def margin(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:

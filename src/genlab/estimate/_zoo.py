@@ -142,8 +142,8 @@ def train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     with torch.no_grad():
         train_ce = float(nn.functional.cross_entropy(torch.cat([model(x[i : i + 4096]) for i in range(0, len(x), 4096)]), y))
     xm, ym = x[: zoo.measure_examples], y[: zoo.measure_examples]
-    measures = {name: f(model, init, xm if name.startswith(("pac_bayes", "sharpness")) else x, ym if name.startswith(("pac_bayes", "sharpness")) else y)
-                for name, f in MEASURES.items()}
+    searched = ("pac_bayes", "sharpness")  # the measures with a perturbation search use the first measure_examples
+    measures = {name: f(model, init, *((xm, ym) if name.startswith(searched) else (x, y))) for name, f in MEASURES.items()}
     s01 = _first_step(history, 0.1)
     measures |= {"steps_to_ce_0.1": s01, "steps_ce_0.1_to_0.01": _first_step(history, 0.01) - s01,
                  "gradient_noise": _gradient_noise(model, x, y, config.batch_size)}
