@@ -14,6 +14,11 @@ METHODS = ("sublora", "lora", "subspace")
 DOCUMENT_BOUNDS = ("split-kl", "bernstein", "hoeffding")
 
 
+def _check_rate_weight(value) -> None:
+    if not (isinstance(value, (int, float)) and value >= 0):
+        raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {value}")
+
+
 @dataclass(frozen=True)
 class CertifyConfig(Config):
     """Everything that fixes a certificate, chosen before the data is seen.
@@ -76,8 +81,7 @@ class CertifyConfig(Config):
             raise ValueError(f"subspace_dims must be positive integers, got {self.subspace_dims}")
         if not self.levels or any(int(L) < 2 for L in self.levels):
             raise ValueError(f"levels must be integers >= 2, got {self.levels}")
-        if not (isinstance(self.rate_weight, (int, float)) and self.rate_weight >= 0):
-            raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
+        _check_rate_weight(self.rate_weight)
         if any(not 0 < f <= 1 for f in self.quantization_stages) or list(self.quantization_stages) != sorted(self.quantization_stages):
             raise ValueError(f"quantization_stages must be increasing shares in (0, 1], got {self.quantization_stages}")
         check_int("qat_restarts", self.qat_restarts)
@@ -171,8 +175,7 @@ class LMCertifyConfig(Config):
             raise ValueError(f"alphas must lie strictly between 0 and 1, got {self.alphas}")
         if self.levels < 2 or self.subspace_dim < 1 or self.lora_rank < 1 or self.context < 2:
             raise ValueError("levels >= 2, subspace_dim >= 1, lora_rank >= 1 and context >= 2 are required")
-        if not (isinstance(self.rate_weight, (int, float)) and self.rate_weight >= 0):
-            raise ValueError(f"rate_weight must be a number >= 0 (0: nearest-level quantization), got {self.rate_weight}")
+        _check_rate_weight(self.rate_weight)
         if min(self.m_documents or 1, self.m_tokens or 1, self.m_test) < 1:
             raise ValueError("m_documents and m_tokens (None: all) and m_test must be >= 1")
         check_int("splits", self.splits)
