@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig, ZooModel, ZooResult, disagreement, gde_summary, intrinsic_dimension, rank_measures, zoo, zoo_spectra
 from genlab.models import BuiltinModel, ModelConfig, count_parameters
 from genlab.recipes._certify import builtin_data
 from genlab.report import write_report
-from genlab.store import Run, RunStore
+from genlab.store import Run, RunStore, write_json
 
 
 def disagree_builtin(dataset: str, model: ModelConfig, config: DisagreementConfig, *, store: RunStore, train_size: int | None = 4000, test_size: int | None = None,
@@ -82,11 +86,6 @@ def _zoo_in_run(run: Run, workers, address, progress: bool, report: bool) -> tup
 def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples: int = 200, converged_only: bool = True) -> dict:
     """Recompute a finished zoo run's ranking of the measures (another target, strata or bootstrap
     size) from its result.json; the ranking and the report are rewritten."""
-    import json
-    from pathlib import Path
-
-    from genlab.store import write_json
-
     folder = Path(folder)
     summary = json.loads((folder / "result.json").read_text())
     result = ZooResult.from_dict({k: summary[k] for k in ("configs", "n_converged", "config", "wall_seconds")})
@@ -101,12 +100,6 @@ def rerank(folder, *, target: str = "gap", strata: str | None = "depth", samples
 def weightwatch(folder, *, progress: bool = True) -> dict:
     """HT-SR metrics of every run's final weights in a zoo run folder, into its ``spectra.json``
     (for the report's ESD plots); returns what was written."""
-    import json
-    import time
-    from pathlib import Path
-
-    from genlab.store import write_json
-
     folder = Path(folder)
     rc = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
     if rc.get("kind") != "zoo":
