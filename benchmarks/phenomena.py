@@ -7,7 +7,12 @@ Cases (one torch thread):
 - ``intrinsic-dim-mnist-mlp``: d_90 of the MLP 784-200-200-10 (D = 199,210) on MNIST (all 60,000
   training images), the default grid and bisection;
 - ``sam-features``: Dominoes p = 1.0, SGD and SAM rho 0.05 / 0.1, 3 seeds, the default network and
-  probes.
+  probes;
+- ``path-star``: G(2, 5), N = 50, the default GPT and training, objectives next-token, reverse,
+  teacherless and multi-token;
+- ``path-star-d5``: G(5, 5), next-token only;
+- ``rule-extrapolation-anbn``: a^n b^n with n up to 32, Transformer, LSTM and linear, 5 seeds each,
+  the default training.
 
 Writes benchmarks/results/phenomena.json and .md and the benchmarks/README.md table between the
 ``bench:phenomena`` markers.
@@ -26,7 +31,7 @@ from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.recipes import double_descent_builtin
 from genlab.store import RunStore
 
-CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp", "sam-features"]
+CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp", "sam-features", "path-star", "path-star-d5", "rule-extrapolation-anbn"]
 
 
 def case_double_descent_rf() -> dict:
@@ -71,6 +76,56 @@ def case_sam_features() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
+def _path_star(degree: int, objectives: tuple[str, ...]):
+    from genlab.phenomena.next_token import PathStarConfig
+    from genlab.recipes import path_star_builtin
+
+    start = time.time()
+    result, run = path_star_builtin(PathStarConfig(degree=degree, objectives=objectives), store=RunStore(ROOT / "runs" / "bench"), progress=True)
+    o = result.objectives
+    measured = "; ".join(f"{name}: full path {r['final']['full_path']:.3f}, decoded per position " + " ".join(f"{v:.2f}" for v in r["final"]["per_position"])
+                         + ("" if r["final"]["teacher_forced"] is None else ", teacher-forced " + " ".join(f"{v:.2f}" for v in r["final"]["teacher_forced"]))
+                         for name, r in o.items())
+    return result, run, o, measured + f" ({result.parameters:,} parameters, {o[objectives[0]]['steps']} steps each)", round(time.time() - start, 1)
+
+
+def case_path_star() -> dict:
+    result, run, o, measured, wall = _path_star(2, ("next-token", "reverse", "teacherless", "multi-token"))
+    nt = o["next-token"]["final"]
+    return {"case": "path-star", "run": run.id, "measured": measured,
+            "published": "about 1/d with teacher forcing, reverse about 100% (Bachmann & Nagarajan 2024); issue pilot: full path 0.43, positions 3-4 0.97 "
+                         "by step 300, reverse solved by step 1800, teacherless 0.00 after 3000 steps",
+            "target": "next-token full path in [0.40, 0.60] with teacher-forced >= 0.95 on positions 3..5; reverse >= 0.95; teacherless reported",
+            "met": 0.40 <= nt["full_path"] <= 0.60 and min(nt["teacher_forced"][2:]) >= 0.95 and o["reverse"]["final"]["full_path"] >= 0.95,
+            "wall_s": wall, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def case_path_star_d5() -> dict:
+    result, run, o, measured, wall = _path_star(5, ("next-token",))
+    return {"case": "path-star-d5", "run": run.id, "measured": measured,
+            "published": "about 1/d = 0.20; NextLat (arXiv 2511.05963) Fig. 6, digitized: GPT 18.6% on G(5, 5)",
+            "target": "next-token full path in [0.15, 0.25]", "met": 0.15 <= o["next-token"]["final"]["full_path"] <= 0.25, "wall_s": wall,
+            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def case_rule_extrapolation() -> dict:
+    from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
+    from genlab.recipes import rule_extrapolation_builtin
+
+    start = time.time()
+    result, run = rule_extrapolation_builtin(RuleExtrapolationConfig(), store=RunStore(ROOT / "runs" / "bench"), progress=True)
+    s = result.summary
+    worst = max(r["test_loss"] / result.floor for r in result.runs)
+    measured = "; ".join(f"{m}: OOD R1 {v['ood_r1_mean']:.3f} +- {v['ood_r1_std']:.3f} (range {v['ood_r1_min']:.3f}-{v['ood_r1_max']:.3f}), "
+                         f"test loss {v['test_loss_mean']:.4f}" for m, v in s.items())
+    return {"case": "rule-extrapolation-anbn", "run": run.id,
+            "measured": measured + f"; entropy floor {result.floor:.4f}, worst run {worst:.3f}x the floor; {result.prompts['out_of_distribution']} OOD prompts",
+            "published": "official CSVs: OOD R1 Transformer 0.66 +- 0.16 (range 0.38-1.00), LSTM 0.38 +- 0.21, linear 0.28; chance 0.154; test loss 0.019-0.022 "
+                         "(their n up to 128); issue pilot (n <= 32, one seed): LSTM 0.105 / R1 0.32, Transformer 0.102 / R1 0.24",
+            "target": "every run's test loss within 5% of the entropy floor; OOD R1 reported per run with its spread",
+            "met": worst <= 1.05, "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
 def markdown(rows: list[dict], header: str) -> str:
     lines = [header, "", "| case | measured | published | target | met | wall s |", "|---|---|---|---|---|---|"]
     lines += [f"| {r['case']} | {r['measured']} | {r['published']} | {r['target']} | {'yes' if r['met'] else 'no'} | {r['wall_s']} |" for r in rows]
@@ -86,7 +141,9 @@ def main() -> None:
     torch.set_num_threads(1)
     rows = previous_rows("phenomena", lambda r: r["case"])
     for name in args.only or CASES:
-        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim, "sam-features": case_sam_features}[name]()
+        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim, "sam-features": case_sam_features,
+                      "path-star": case_path_star, "path-star-d5": case_path_star_d5,
+                      "rule-extrapolation-anbn": case_rule_extrapolation}[name]()
         print(rows[name], flush=True)
     print(write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread."))
 

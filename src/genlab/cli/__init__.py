@@ -18,6 +18,8 @@ from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooCon
 from genlab.memorization import MemorizationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.features import FeaturesConfig
+from genlab.phenomena.next_token import PathStarConfig
+from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
 from genlab.phenomena.grokking import GrokConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
@@ -587,6 +589,76 @@ def sam_features(
     table = Table("rho", "in-distribution accuracy", "item probe", "digit probe", "item probe at init", title=f"Dominoes, p = {config.p}, {config.seeds} seed(s)")
     for rho, s in result.summary.items():
         table.add_row(rho, f"{s['test_accuracy']:.4f}", f"{s['probe_item']:.4f}", f"{s['probe_digit']:.4f}", f"{s['init_item']:.4f}")
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("path-star")
+@config_options(PathStarConfig, exclude=("objectives",))
+def path_star(
+    objective: str = typer.Option("next-token,reverse,teacherless", help="objectives, comma-separated: next-token, reverse, teacherless, multi-token"),
+    epochs: Optional[float] = typer.Option(None, help="epochs over the training graphs per model [default: 1]"),
+    lr: Optional[float] = typer.Option(None, help="AdamW learning rate [default: 0.001]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Next-token prediction's failure to plan (Bachmann & Nagarajan 2024): train a small GPT on
+    path-star graphs per objective; teacher forcing learns the Clever-Hans shortcut and finds the
+    path about 1/d of the time, a reversed target solves it."""
+    from dataclasses import replace
+
+    from genlab.recipes import path_star_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = PathStarConfig()
+        train = replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
+        config = PathStarConfig(**{**fields, "objectives": tuple(o.strip() for o in objective.split(",") if o.strip()), "train": train})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: path_star_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the curves measured so far are in its metrics.jsonl")
+    table = Table("objective", "full path", "per position (decoded)", "per position (teacher-forced)",
+                  title=f"path-star G({config.degree}, {config.length}), {config.nodes} nodes; chance 1/d = {result.chance:.3f}")
+    for o, r in result.objectives.items():
+        f = r["final"]
+        table.add_row(o, f"{f['full_path']:.4f}", " ".join(f"{v:.2f}" for v in f["per_position"]),
+                      "n/a" if f["teacher_forced"] is None else " ".join(f"{v:.2f}" for v in f["teacher_forced"]))
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (explorable: {run.folder / 'report.html'})")
+
+
+@app.command("rule-extrapolation")
+@config_options(RuleExtrapolationConfig)
+def rule_extrapolation(
+    epochs: Optional[float] = typer.Option(None, help="training epochs per model [default: 1500]"),
+    lr: Optional[float] = typer.Option(None, help="AdamW learning rate [default: 0.002]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Rule extrapolation (Meszaros et al. 2024): train models on a formal language of two rules,
+    prompt them with prefixes that break one, and count completions that keep the other (OOD R1)."""
+    from dataclasses import replace
+
+    from genlab.recipes import rule_extrapolation_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = RuleExtrapolationConfig()
+        config = RuleExtrapolationConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: rule_extrapolation_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the runs finished so far are in its metrics.jsonl")
+    floor = "n/a" if result.floor is None else f"{result.floor:.4f}"
+    table = Table("model", "OOD R1 mean +- std", "range", "test loss (mean)", "published OOD R1",
+                  title=f"rule extrapolation: {config.language}, {config.seeds} seed(s); entropy floor {floor} nats per token")
+    for m, s in result.summary.items():
+        r1 = "n/a" if s["ood_r1_mean"] is None else f"{s['ood_r1_mean']:.3f} +- {s['ood_r1_std']:.3f}"
+        span = "n/a" if s["ood_r1_min"] is None else f"{s['ood_r1_min']:.3f}-{s['ood_r1_max']:.3f}"
+        table.add_row(m, r1, span, f"{s['test_loss_mean']:.4f}", str(result.published.get(m, "")))
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from genlab.phenomena.double_descent import DoubleDescentConfig, run as double_descent
 from genlab.phenomena.features import FeaturesConfig, run as features
+from genlab.phenomena.next_token import PathStarConfig, run as path_star
+from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig, run as rule_extrapolation
 from genlab.report import write_report
 from genlab.store import Run, RunStore
 
@@ -32,6 +34,29 @@ def features_builtin(config: FeaturesConfig, *, store: RunStore, progress: bool 
     with run:
         result = features(config, run=run, progress=progress)
         run.complete(result.to_dict(), {"dataset": "dominoes", "rhos": list(config.rhos), "seeds": config.seeds})
+    if report:
+        write_report(run.folder)
+    return result, run
+
+
+def path_star_builtin(config: PathStarConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """One GPT per objective on path-star graphs; result.json and the explorable land in a run folder."""
+    run: Run = store.start_run(f"path-star-d{config.degree}-l{config.length}", {"kind": "path-star", "path_star": config.to_dict()})
+    with run:
+        result = path_star(config, run=run, progress=progress)
+        run.complete(result.to_dict(), {"degree": config.degree, "length": config.length,
+                                        **{f"full_path/{o}": r["final"]["full_path"] for o, r in result.objectives.items()}})
+    if report:
+        write_report(run.folder)
+    return result, run
+
+
+def rule_extrapolation_builtin(config: RuleExtrapolationConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """Every model and seed on ``config.language``; result.json and the report land in a run folder."""
+    run: Run = store.start_run(f"rule-extrapolation-{config.language}", {"kind": "rule-extrapolation", "rule_extrapolation": config.to_dict()})
+    with run:
+        result = rule_extrapolation(config, run=run, progress=progress)
+        run.complete(result.to_dict(), {"language": config.language, **{f"ood_r1/{m}": s["ood_r1_mean"] for m, s in result.summary.items()}})
     if report:
         write_report(run.folder)
     return result, run

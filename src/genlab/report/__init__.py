@@ -14,11 +14,13 @@ from genlab.report._grokking import render_grok_page, write_grok_report
 from genlab.report._grokking_sweep import render_grok_sweep_page, write_grok_sweep_report
 from genlab.report._intrinsic import render_intrinsic_report, write_intrinsic_report
 from genlab.report._index import render_run_index, write_run_index
+from genlab.report._path_star import render_path_star_page, write_path_star_report
+from genlab.report._rule_extrapolation import render_rule_extrapolation_report, write_rule_extrapolation_report
 from genlab.report._language import render_lm_comparison, render_lm_report, write_lm_comparison, write_lm_report
 from genlab.report._zoo import render_zoo_report, write_zoo_report
 from genlab.report._memorization import attack_summary, render_memorization_report, render_text_report, write_memorization_report, write_text_report
 
-_WRITERS = {"certify-lm": write_lm_report, "disagree": write_disagreement_report, "double-descent": write_double_descent_report, "intrinsic-dim": write_intrinsic_report, "sam-features": write_features_report, "memorize": write_memorization_report, "memorize-text": write_text_report,
+_WRITERS = {"certify-lm": write_lm_report, "disagree": write_disagreement_report, "double-descent": write_double_descent_report, "intrinsic-dim": write_intrinsic_report, "sam-features": write_features_report, "memorize": write_memorization_report, "path-star": write_path_star_report, "rule-extrapolation": write_rule_extrapolation_report, "memorize-text": write_text_report,
             "grok": write_grok_report, "grok-sweep": write_grok_sweep_report, "zoo": write_zoo_report}
 
 
@@ -31,5 +33,5 @@ def write_report(run_folder: str | Path) -> Path:
     return _WRITERS.get(kind, write_certificate_report)(run_folder)
 
 
-__all__ = ["attack_summary", "render_certificate_report", "render_disagreement_report", "render_double_descent_report", "render_features_report", "render_grok_page", "render_grok_sweep_page", "render_intrinsic_report", "render_lm_comparison", "render_lm_report", "render_memorization_report", "render_run_index", "render_text_report", "render_zoo_report",
-           "write_certificate_report", "write_disagreement_report", "write_double_descent_report", "write_features_report", "write_grok_report", "write_grok_sweep_report", "write_intrinsic_report", "write_lm_comparison", "write_lm_report", "write_memorization_report", "write_run_index", "write_text_report", "write_report", "write_zoo_report"]
+__all__ = ["attack_summary", "render_certificate_report", "render_disagreement_report", "render_double_descent_report", "render_features_report", "render_grok_page", "render_grok_sweep_page", "render_intrinsic_report", "render_lm_comparison", "render_lm_report", "render_memorization_report", "render_path_star_page", "render_rule_extrapolation_report", "render_run_index", "render_text_report", "render_zoo_report",
+           "write_certificate_report", "write_disagreement_report", "write_double_descent_report", "write_features_report", "write_grok_report", "write_grok_sweep_report", "write_intrinsic_report", "write_lm_comparison", "write_lm_report", "write_memorization_report", "write_path_star_report", "write_rule_extrapolation_report", "write_run_index", "write_text_report", "write_report", "write_zoo_report"]
