@@ -6,6 +6,8 @@ Cases (one torch thread):
   N from 10 to 16,000 (the default sweep), all 10,000 test images;
 - ``intrinsic-dim-mnist-mlp``: d_90 of the MLP 784-200-200-10 (D = 199,210) on MNIST (all 60,000
   training images), the default grid and bisection;
+- ``intrinsic-dim-mnist-lenet`` / ``-shuffled``: the same for LeNet-5 (D = 44,426), on plain
+  images and with one fixed permutation of the pixels;
 - ``sam-features``: Dominoes p = 1.0, SGD and SAM rho 0.05 / 0.1, 3 seeds, the default network and
   probes;
 - ``path-star``: G(2, 5), N = 50, the default GPT and training, objectives next-token, reverse,
@@ -31,7 +33,7 @@ from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.recipes import double_descent_builtin
 from genlab.store import RunStore
 
-CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp", "sam-features", "path-star", "path-star-d5", "rule-extrapolation-anbn"]
+CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp", "intrinsic-dim-mnist-lenet", "intrinsic-dim-mnist-lenet-shuffled", "sam-features", "path-star", "path-star-d5", "rule-extrapolation-anbn"]
 
 
 def case_double_descent_rf() -> dict:
@@ -46,17 +48,44 @@ def case_double_descent_rf() -> dict:
             "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
-def case_intrinsic_dim() -> dict:
+def _intrinsic(model, shuffle_pixels: bool = False):
     from genlab.estimate import IntrinsicDimensionConfig
-    from genlab.models import ModelConfig
     from genlab.recipes import intrinsic_dim_builtin
 
     start = time.time()
-    result, run = intrinsic_dim_builtin("mnist", ModelConfig("mlp", 200, 2), IntrinsicDimensionConfig(), store=RunStore(ROOT / "runs" / "bench"), progress=True)
-    return {"case": "intrinsic-dim-mnist-mlp", "run": run.id, "measured": f"d_90 = {result.d_paper} (paper's baseline 0.90); {result.d_own} against 90% of the full-space "
-            f"{result.full_score:.4f}; curve " + ", ".join(f"{d}: {s:.3f}" for d, s in result.curve),
+    result, run = intrinsic_dim_builtin("mnist", model, IntrinsicDimensionConfig(), store=RunStore(ROOT / "runs" / "bench"), shuffle_pixels=shuffle_pixels, progress=True)
+    measured = (f"d_90 = {result.d_paper} (paper's baseline 0.90); {result.d_own} against 90% of the full-space {result.full_score:.4f}; curve "
+                + ", ".join(f"{d}: {s:.3f}" for d, s in result.curve))
+    return result, run, measured, round(time.time() - start, 1)
+
+
+def case_intrinsic_dim() -> dict:
+    from genlab.models import ModelConfig
+
+    result, run, measured, wall = _intrinsic(ModelConfig("mlp", 200, 2))
+    return {"case": "intrinsic-dim-mnist-mlp", "run": run.id, "measured": measured,
             "published": "Li et al. 2018: 750 (786 +- 66 over 3 runs per d in their notebook)", "target": "d_90 in [500, 1100]",
-            "met": result.d_paper is not None and 500 <= result.d_paper <= 1100, "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+            "met": result.d_paper is not None and 500 <= result.d_paper <= 1100, "wall_s": wall, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def case_intrinsic_dim_lenet() -> dict:
+    from genlab.models import ModelConfig
+
+    result, run, measured, wall = _intrinsic(ModelConfig("lenet"))
+    return {"case": "intrinsic-dim-mnist-lenet", "run": run.id, "measured": measured + f" (D = {result.n_parameters:,})", "published": "Li et al. 2018: 290",
+            "target": "d_90 in [200, 450]", "met": result.d_paper is not None and 200 <= result.d_paper <= 450, "wall_s": wall,
+            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def case_intrinsic_dim_lenet_shuffled() -> dict:
+    from genlab.models import ModelConfig
+
+    result, run, measured, wall = _intrinsic(ModelConfig("lenet"), shuffle_pixels=True)
+    plain = previous_rows("phenomena", lambda r: r["case"]).get("intrinsic-dim-mnist-lenet")
+    plain_d = int(plain["measured"].split("d_90 = ")[1].split(" ")[0]) if plain and "d_90 = None" not in plain["measured"] else None
+    return {"case": "intrinsic-dim-mnist-lenet-shuffled", "run": run.id, "measured": measured + f"; plain LeNet's row: {plain_d}",
+            "published": "Li et al. 2018: 1,400 (plain LeNet 290)", "target": "above the plain LeNet's d_90",
+            "met": result.d_paper is not None and plain_d is not None and result.d_paper > plain_d, "wall_s": wall, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
 def case_sam_features() -> dict:
@@ -141,7 +170,8 @@ def main() -> None:
     torch.set_num_threads(1)
     rows = previous_rows("phenomena", lambda r: r["case"])
     for name in args.only or CASES:
-        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim, "sam-features": case_sam_features,
+        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim,
+                      "intrinsic-dim-mnist-lenet": case_intrinsic_dim_lenet, "intrinsic-dim-mnist-lenet-shuffled": case_intrinsic_dim_lenet_shuffled, "sam-features": case_sam_features,
                       "path-star": case_path_star, "path-star-d5": case_path_star_d5,
                       "rule-extrapolation-anbn": case_rule_extrapolation}[name]()
         print(rows[name], flush=True)

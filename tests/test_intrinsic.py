@@ -60,3 +60,34 @@ def test_intrinsic_dim_command(tmp_path):
     result = json.loads((folder / "result.json").read_text())
     assert [d for d, _ in result["curve"]] == [10, 155, 300] and result["full_score"] > 0.5
     assert "intrinsic dimension" in (folder / "report.html").read_text()
+
+
+def test_lenet_has_the_papers_parameter_count():
+    from genlab.models import ModelConfig, build_model, count_parameters
+
+    assert count_parameters(build_model(ModelConfig("lenet"), (1, 28, 28), 10)) == 44_426  # Li et al. 2018, D for MNIST LeNet
+    with pytest.raises(ValueError, match="lenet needs"):
+        build_model(ModelConfig("lenet"), (1, 8, 8), 10)
+
+
+def test_shuffled_pixels_permute_train_and_test_images_alike(tmp_path, monkeypatch):
+    from genlab.models import ModelConfig
+    from genlab.recipes import _estimate, builtin_data
+    from genlab.store import RunStore
+
+    seen = {}
+
+    def fake(model_fn, train_data, test_data, config, *, run=None, progress=True):
+        seen["train"], seen["test"] = train_data[0], test_data[0]
+        return IntrinsicDimensionResult(d_paper=None, d_own=None, curve=[], full_score=None, n_parameters=0, config=config, wall_seconds=0.0)
+
+    monkeypatch.setattr(_estimate, "intrinsic_dimension", fake)
+    _estimate.intrinsic_dim_builtin("digits", ModelConfig("mlp", 8, 1), IntrinsicDimensionConfig(dims=(10,)), store=RunStore(tmp_path), train_size=50, test_size=20,
+                                    shuffle_pixels=True, report=False)
+    ds = builtin_data("digits", 50, 20)
+    for original, shuffled in ((ds.x_train, seen["train"]), (ds.x_test, seen["test"])):
+        flat, mixed = original.flatten(1), shuffled.flatten(1)
+        assert not torch.equal(flat, mixed) and torch.equal(flat.sort(1).values, mixed.sort(1).values)
+    # one permutation for both splits: the pixel that lands at each position is the same source pixel
+    order = [int((ds.x_train.flatten(1)[:, None, :] == seen["train"].flatten(1)[:, :, None]).all(0).float().argmax(1)[k]) for k in range(3)]
+    assert all(torch.equal(ds.x_test.flatten(1)[:, o], seen["test"].flatten(1)[:, k]) for k, o in enumerate(order))

@@ -414,9 +414,10 @@ def weightwatch(folder: Path = typer.Argument(..., help="a zoo run folder, e.g. 
 @config_options(IntrinsicDimensionConfig)
 def intrinsic_dim(
     dataset: str = typer.Option("mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
-    model: str = typer.Option("mlp", help="mlp or cnn"),
+    model: str = typer.Option("mlp", help="mlp, cnn or lenet (LeNet-5, 44,426 parameters on MNIST)"),
     width: int = typer.Option(200, help="hidden units (mlp) or first conv channels (cnn)"),
     depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    shuffle_pixels: bool = typer.Option(False, help="permute the pixels of every image by one fixed random permutation (Li et al.'s control)"),
     epochs: Optional[float] = typer.Option(None, help="training epochs per d and of the full-space model [default: 3]"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate of z [default: 0.03]"),
     train_size: Optional[int] = typer.Option(None, help="train on the first N training examples [default: all]"),
@@ -441,7 +442,7 @@ def intrinsic_dim(
     except ValueError as e:
         _fail(str(e))
     result, run = _run_study(lambda: intrinsic_dim_builtin(dataset, model_config, config, store=RunStore(out), train_size=train_size, test_size=test_size,
-                                                           progress=not quiet), out, f"the run is marked failed in {out}; the scores so far are in its metrics.jsonl")
+                                                           shuffle_pixels=shuffle_pixels, progress=not quiet), out, f"the run is marked failed in {out}; the scores so far are in its metrics.jsonl")
     share = round(100 * config.threshold)
     console.print(f"[bold green]intrinsic dimension[/] {dataset} / {model} (D = {result.n_parameters:,}): d_{share} = {result.d_paper} against the paper's baseline"
                   + (f", {result.d_own} against {share}% of the full-space score {result.full_score:.4f}" if result.full_score is not None else ""))

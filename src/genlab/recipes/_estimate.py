@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig, ZooModel, ZooResult, disagreement, gde_summary, intrinsic_dimension, rank_measures, zoo, zoo_spectra
 from genlab.models import BuiltinModel, ModelConfig, count_parameters
 from genlab.recipes._certify import builtin_data
@@ -116,16 +118,26 @@ def weightwatch(folder, *, progress: bool = True) -> dict:
 
 
 def intrinsic_dim_builtin(dataset: str, model: ModelConfig, config: IntrinsicDimensionConfig, *, store: RunStore, train_size: int | None = None,
-                          test_size: int | None = None, progress: bool = True, report: bool = True):
+                          test_size: int | None = None, shuffle_pixels: bool = False, progress: bool = True, report: bool = True):
     """d_90 of ``model`` on ``dataset`` (its first ``train_size`` training and ``test_size`` test
-    examples), into a run folder with its report."""
+    examples), into a run folder with its report. ``shuffle_pixels``: one fixed random permutation
+    of the pixels (seeded by ``config.seed``) applied to every image, train and test (Li et al.'s
+    shuffled-pixel control: an MLP does not care, a CNN loses its locality prior)."""
+    import torch
+
     ds = builtin_data(dataset, train_size, test_size)
-    run = store.start_run(f"intrinsic-dim-{dataset}", {"kind": "intrinsic-dim", "dataset": dataset, "model": model.to_dict(), "train_size": train_size,
-                                                        "test_size": test_size, "intrinsic": config.to_dict()})
+    x_train, x_test = ds.x_train, ds.x_test
+    if shuffle_pixels:
+        pixels = int(np.prod(ds.input_shape[1:]))
+        order = torch.from_numpy(np.random.default_rng(config.seed).permutation(pixels))
+        x_train, x_test = (x.flatten(2)[:, :, order].reshape(x.shape) for x in (x_train, x_test))
+    name = f"intrinsic-dim-{dataset}" + ("-shuffled" if shuffle_pixels else "")
+    run = store.start_run(name, {"kind": "intrinsic-dim", "dataset": dataset, "model": model.to_dict(), "train_size": train_size,
+                                 "test_size": test_size, "shuffle_pixels": shuffle_pixels, "intrinsic": config.to_dict()})
     with run:
-        result = intrinsic_dimension(BuiltinModel(model, ds.input_shape, ds.num_classes), (ds.x_train, ds.y_train), (ds.x_test, ds.y_test), config, run=run,
+        result = intrinsic_dimension(BuiltinModel(model, ds.input_shape, ds.num_classes), (x_train, ds.y_train), (x_test, ds.y_test), config, run=run,
                                      progress=progress)
-        run.complete({"dataset": ds.name, "model": model.to_dict(), **result.to_dict()}, {"dataset": ds.name, "model": model.name, "d_paper": result.d_paper,
+        run.complete({"dataset": ds.name, "model": model.to_dict(), "shuffle_pixels": shuffle_pixels, **result.to_dict()}, {"dataset": ds.name, "model": model.name, "d_paper": result.d_paper,
                                                                                           "d_own": result.d_own})
     if report:
         write_report(run.folder)
