@@ -113,6 +113,17 @@ def check_choice(name: str, value, choices) -> None:
         raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
 
 
+def check_choices(name: str, values, choices) -> tuple:
+    """One or more distinct names from ``choices`` (a single string counts as one); returns them
+    as a tuple, for a frozen config's ``object.__setattr__``."""
+    values = (values,) if isinstance(values, str) else tuple(values)
+    if not values or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be distinct names from {', '.join(choices)}, got {values}")
+    for v in values:
+        check_choice(name, v, choices)
+    return values
+
+
 def check_fraction(name: str, value, *, example: float | None = None) -> None:
     """``0 < value < 1`` (a probability such as delta, or a share)."""
     if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1):

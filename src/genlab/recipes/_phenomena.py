@@ -39,24 +39,27 @@ def features_builtin(config: FeaturesConfig, *, store: RunStore, progress: bool 
     return result, run
 
 
-def path_star_builtin(config: PathStarConfig, *, store: RunStore, progress: bool = True, report: bool = True):
-    """One GPT per objective on path-star graphs; result.json and the explorable land in a run folder."""
-    run: Run = store.start_run(f"path-star-d{config.degree}-l{config.length}", {"kind": "path-star", "path_star": config.to_dict()})
+def _study(name: str, kind: str, config, study, summary, *, store: RunStore, progress: bool, report: bool):
+    """Run ``study(config, run=, progress=)`` in a new run folder of ``kind`` (the config under
+    ``kind``'s key in config.json), complete it with ``summary(result)``, then write its report."""
+    run: Run = store.start_run(name, {"kind": kind, kind.replace("-", "_"): config.to_dict()})
     with run:
-        result = path_star(config, run=run, progress=progress)
-        run.complete(result.to_dict(), {"degree": config.degree, "length": config.length,
-                                        **{f"full_path/{o}": r["final"]["full_path"] for o, r in result.objectives.items()}})
+        result = study(config, run=run, progress=progress)
+        run.complete(result.to_dict(), summary(result))
     if report:
         write_report(run.folder)
     return result, run
+
+
+def path_star_builtin(config: PathStarConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """One GPT per objective on path-star graphs; result.json and the explorable land in a run folder."""
+    return _study(f"path-star-d{config.degree}-l{config.length}", "path-star", config, path_star,
+                  lambda r: {"degree": config.degree, "length": config.length, **{f"full_path/{o}": v["final"]["full_path"] for o, v in r.objectives.items()}},
+                  store=store, progress=progress, report=report)
 
 
 def rule_extrapolation_builtin(config: RuleExtrapolationConfig, *, store: RunStore, progress: bool = True, report: bool = True):
     """Every model and seed on ``config.language``; result.json and the report land in a run folder."""
-    run: Run = store.start_run(f"rule-extrapolation-{config.language}", {"kind": "rule-extrapolation", "rule_extrapolation": config.to_dict()})
-    with run:
-        result = rule_extrapolation(config, run=run, progress=progress)
-        run.complete(result.to_dict(), {"language": config.language, **{f"ood_r1/{m}": s["ood_r1_mean"] for m, s in result.summary.items()}})
-    if report:
-        write_report(run.folder)
-    return result, run
+    return _study(f"rule-extrapolation-{config.language}", "rule-extrapolation", config, rule_extrapolation,
+                  lambda r: {"language": config.language, **{f"ood_r1/{m}": s["ood_r1_mean"] for m, s in r.summary.items()}},
+                  store=store, progress=progress, report=report)

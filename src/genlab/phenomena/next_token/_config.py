@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from genlab.config import Config, check_choice, check_int
+from genlab.config import Config, check_choices, check_int
 from genlab.train import TrainConfig
 
 OBJECTIVES = ("next-token", "reverse", "teacherless", "multi-token")
@@ -59,12 +59,7 @@ class PathStarConfig(Config):
         if self.degree * (self.length - 1) + 1 > self.nodes:
             raise ValueError(f"a star with {self.degree} arms of length {self.length} needs {self.degree * (self.length - 1) + 1} distinct node values; "
                              f"raise nodes (now {self.nodes}) or lower degree/length")
-        objectives = (self.objectives,) if isinstance(self.objectives, str) else tuple(self.objectives)
-        object.__setattr__(self, "objectives", objectives)
-        if not objectives or len(set(objectives)) != len(objectives):
-            raise ValueError(f"objectives must be distinct names from {', '.join(OBJECTIVES)}, got {objectives}")
-        for o in objectives:
-            check_choice("objectives", o, OBJECTIVES)
+        object.__setattr__(self, "objectives", check_choices("objectives", self.objectives, OBJECTIVES))
         for name in ("train_size", "test_size", "eval_size", "eval_every"):
             check_int(name, getattr(self, name))
         check_int("heads", self.heads, minimum=2)

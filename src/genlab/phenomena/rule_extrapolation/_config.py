@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from genlab.config import Config, check_choice, check_int
+from genlab.config import Config, check_choice, check_choices, check_int
 from genlab.phenomena.rule_extrapolation._languages import LANGUAGES
 from genlab.train import TrainConfig
 
@@ -56,12 +56,7 @@ class RuleExtrapolationConfig(Config):
 
     def __post_init__(self) -> None:
         check_choice("language", self.language, tuple(LANGUAGES))
-        models = (self.models,) if isinstance(self.models, str) else tuple(self.models)
-        object.__setattr__(self, "models", models)
-        if not models or len(set(models)) != len(models):
-            raise ValueError(f"models must be distinct names from {', '.join(MODELS)}, got {models}")
-        for m in models:
-            check_choice("models", m, MODELS)
+        object.__setattr__(self, "models", check_choices("models", self.models, MODELS))
         for name in ("seeds", "train_size", "test_size", "prompt_length", "max_prompts", "linear_embedding"):
             check_int(name, getattr(self, name))
         check_int("max_length", self.max_length, minimum=2)

@@ -18,23 +18,24 @@ from typing import Callable
 import numpy as np
 
 
-def _balanced(word: str, opening: str, closing: str) -> bool:
-    """The ``opening``/``closing`` pairs of ``word`` match (other symbols ignored)."""
+def _depth(word: str, opening: str, closing: str) -> int | None:
+    """How many ``opening`` symbols of ``word`` are still unclosed at its end (other symbols
+    ignored), or None when a ``closing`` comes without one open."""
     depth = 0
     for s in word:
         depth += (s == opening) - (s == closing)
         if depth < 0:
-            return False
-    return depth == 0
+            return None
+    return depth
+
+
+def _balanced(word: str, opening: str, closing: str) -> bool:
+    """The ``opening``/``closing`` pairs of ``word`` match."""
+    return _depth(word, opening, closing) == 0
 
 
 def _never_overclosed(word: str, opening: str, closing: str) -> bool:
-    depth = 0
-    for s in word:
-        depth += (s == opening) - (s == closing)
-        if depth < 0:
-            return False
-    return True
+    return _depth(word, opening, closing) is not None
 
 
 def _nested(word: str, *, prefix: bool = False) -> bool:
