@@ -175,7 +175,8 @@ def main() -> None:
                       "path-star": case_path_star, "path-star-d5": case_path_star_d5,
                       "rule-extrapolation-anbn": case_rule_extrapolation}[name]()
         print(rows[name], flush=True)
-    print(write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread."))
+        written = write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread.")  # after every case: a later case may read it
+    print(written)
 
 
 if __name__ == "__main__":
