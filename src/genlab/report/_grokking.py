@@ -351,7 +351,7 @@ def render_grok_page(result: dict, snapshots: dict | None, *, title: str | None 
                      "one, and that pressure drives the switch.</p>", '<div class="row"><div id="norm"></div></div>']
     data["figures"] = figures
     body += ["<h2>Summary</h2>", _summary(result, relevant), "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>"]
-    return _page(title, body, data, _asset("grokking-run.js"))
+    return _page(title, body, data, _asset("stepper.js") + _asset("grokking-run.js"))
 
 
 def _load_snapshots(path: Path, steps_key: str = "steps", weights_key: str = "weights") -> dict | None:

@@ -68,7 +68,7 @@ def render_path_star_page(result: dict, config: dict) -> str:
             "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>"]
     data = {"figures": figures, "objectives": names, "steps": steps, "last_step": steps[-1],
             "curves": {o: [{k: p[k] for k in ("step", "full_path", "per_position", "teacher_forced")} for p in objectives[o]["curve"]] for o in names}}
-    return _page(f"genlab path-star {graph}", body, data, _asset("path-star.js"))
+    return _page(f"genlab path-star {graph}", body, data, _asset("stepper.js") + _asset("path-star.js"))
 
 
 write_path_star_report = page_writer(render_path_star_page, "a path-star run")

@@ -1,5 +1,4 @@
 const D = JSON.parse(document.getElementById("genlab-data").textContent);
-const OPTIONS = {displayModeBar: false, responsive: true};
 function unpack(packed) {
   const bytes = atob(packed.b64), out = new Float32Array(bytes.length), scale = (packed.hi - packed.lo) / 255;
   for (let i = 0; i < bytes.length; i++) out[i] = packed.lo + scale * bytes.charCodeAt(i);
@@ -8,14 +7,7 @@ function unpack(packed) {
 for (const [id, fig] of Object.entries(D.figures)) Plotly.newPlot(id, fig.data, fig.layout, OPTIONS);
 const stars = D.stars.map(s => unpack(s.xy));
 const weights = D.weights ? unpack(D.weights.abs) : null;
-const slider = document.getElementById("step-slider");
-const percent = v => v == null ? "n/a" : (100 * v).toFixed(1) + "%";
-let wanted = null;
-window.genlabRedraws = 0;
-window.genlabSetStep = function (i) {
-  i = Math.max(0, Math.min(D.steps.length - 1, Math.round(i)));
-  slider.value = i;
-  wanted = i;
+const slider = genlabStepper(D.steps, i => {
   const step = D.steps[i], h = D.history[D.records[i]];
   let text = `step ${step} of ${D.last_step}: train accuracy ${percent(h.train_acc)}, test accuracy ${percent(h.test_acc)}`;
   if (h.key_energy_share != null) text += `, energy in the 5 strongest frequencies ${percent(h.key_energy_share)}`;
@@ -33,13 +25,8 @@ window.genlabSetStep = function (i) {
     for (let u = 0; u < units; u++) z.push(Array.from(weights.subarray((i * units + u) * bits, (i * units + u + 1) * bits)));
     draws.push(Plotly.restyle("weights", {z: [z]}, [0]));
   }
-  return Promise.all(draws).then(() => {
-    if (wanted !== i) return;
-    document.body.dataset.renderedStep = String(step);
-    window.genlabRedraws += 1;
-  });
-};
-slider.addEventListener("input", () => window.genlabSetStep(Number(slider.value)));
+  return draws;
+});
 let timer = null;
 const play = document.getElementById("play");
 play.addEventListener("click", () => {

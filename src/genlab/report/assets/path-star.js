@@ -1,14 +1,6 @@
 const D = JSON.parse(document.getElementById("genlab-data").textContent);
-const OPTIONS = {displayModeBar: false, responsive: true};
 for (const [id, fig] of Object.entries(D.figures)) Plotly.newPlot(id, fig.data, fig.layout, OPTIONS);
-const slider = document.getElementById("step-slider");
-const percent = v => v == null ? "n/a" : (100 * v).toFixed(1) + "%";
-let wanted = null;
-window.genlabRedraws = 0;
-window.genlabSetStep = function (i) {
-  i = Math.max(0, Math.min(D.steps.length - 1, Math.round(i)));
-  slider.value = i;
-  wanted = i;
+const slider = genlabStepper(D.steps, i => {
   const step = D.steps[i];
   const parts = D.objectives.map(o => {
     const curve = D.curves[o], c = curve[Math.min(i, curve.length - 1)];
@@ -21,11 +13,6 @@ window.genlabSetStep = function (i) {
     const ys = c.teacher_forced == null ? [c.per_position] : [c.per_position, c.teacher_forced];
     draws.push(Plotly.restyle(`positions-${j}`, {y: ys}, ys.map((_, k) => k)));
   });
-  return Promise.all(draws).then(() => {
-    if (wanted !== i) return;
-    document.body.dataset.renderedStep = String(step);
-    window.genlabRedraws += 1;
-  });
-};
-slider.addEventListener("input", () => window.genlabSetStep(Number(slider.value)));
+  return draws;
+});
 window.genlabSetStep(Number(slider.value));
