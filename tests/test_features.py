@@ -43,6 +43,15 @@ def test_the_cnn_takes_dominoes():
     assert model(x).shape == (8, 5) and penultimate_features(model, x).shape == (8, 64)
 
 
+def test_without_a_dense_layer_the_probes_read_the_flattened_convolutions():
+    model = dominoes_cnn(5, 0)
+    x = torch.randn(3, 1, 56, 28)
+    assert penultimate_features(model, x).shape == (3, 128 * 7 * 4) and model(x).shape == (3, 5)
+    assert FeaturesConfig(penultimate=0).penultimate == 0
+    with pytest.raises(ValueError, match="penultimate"):
+        FeaturesConfig(penultimate=-1)
+
+
 def test_sam_features_command(tmp_path):
     from genlab.cli import app
 

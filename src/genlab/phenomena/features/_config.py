@@ -25,7 +25,9 @@ class FeaturesConfig(Config):
             split, score them).
         test_size: in-distribution test images (labels agreeing with probability p, from the
             test split).
-        penultimate: width of the small dense layer before the classifier (the probed features).
+        penultimate: width of the small dense layer before the classifier (the probed features);
+            0: no dense layer, the classifier reads the flattened convolutional features and the
+            probes do too (the paper's architecture).
         adaptive: adaptive SAM (the perturbation scaled by |w|).
         train: how each network is trained (sam_rho is set per rho).
         seed: seeds everything.
@@ -54,5 +56,6 @@ class FeaturesConfig(Config):
         object.__setattr__(self, "rhos", tuple(float(r) for r in self.rhos))
         if not self.rhos or any(r < 0 for r in self.rhos):
             raise ValueError(f"rhos must be one or more radii >= 0, e.g. 0,0.05,0.1; got {self.rhos}")
-        for name in ("seeds", "train_size", "probe_size", "test_size", "penultimate"):
+        for name in ("seeds", "train_size", "probe_size", "test_size"):
             check_int(name, getattr(self, name))
+        check_int("penultimate", self.penultimate, minimum=0)

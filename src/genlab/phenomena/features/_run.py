@@ -38,10 +38,13 @@ class FeaturesResult(Result):
 
 def dominoes_cnn(classes: int, penultimate: int) -> nn.Sequential:
     """The paper's CNN for 56 x 28 Dominoes: three 3x3 convolutions of 32, 64 and 128 channels with
-    stride 2, a dense penultimate layer, the classifier."""
-    return nn.Sequential(nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
-                         nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(128 * 7 * 4, penultimate), nn.ReLU(),
-                         nn.Linear(penultimate, classes))
+    stride 2, a dense penultimate layer of ``penultimate`` units (none when 0: the classifier reads
+    the flattened convolutional features, as in the paper), the classifier."""
+    body = [nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten()]
+    if penultimate == 0:
+        return nn.Sequential(*body, nn.Linear(128 * 7 * 4, classes))
+    return nn.Sequential(*body, nn.Linear(128 * 7 * 4, penultimate), nn.ReLU(), nn.Linear(penultimate, classes))
 
 
 @torch.no_grad()
