@@ -49,7 +49,7 @@ def render_path_star_page(result: dict, config: dict) -> str:
     nt = objectives.get("next-token")
     signature = ""
     if nt is not None:
-        tf, first = nt["final"]["teacher_forced"], nt["final"]["per_position"][1] if c["length"] > 1 else None
+        tf, first = nt["final"]["teacher_forced"], nt["final"]["per_position"][1]
         signature = (f"<p>The next-token model's Clever-Hans signature: teacher-forced accuracy {min(tf[2:] or [1.0]):.1%} or more on positions 3 to {c['length']} "
                      f"(given the true node before, follow its edge), but {tf[1]:.1%} at position 2, the one choice that needs planning "
                      f"(decoded: {first:.1%}).</p>")

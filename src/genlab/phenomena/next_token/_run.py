@@ -131,7 +131,7 @@ def path_scores(model: nn.Module, prefixes: np.ndarray, targets: np.ndarray, *, 
 def run(config: PathStarConfig | None = None, *, run=None, progress: bool = True) -> PathStarResult:
     """Train one GPT per objective of ``config.objectives`` on ``config.train_size`` star graphs
     and score each on ``config.test_size`` fresh ones."""
-    from genlab.models import GPTConfig, build_gpt
+    from genlab.models import GPTConfig, build_gpt, count_parameters
 
     config = config or PathStarConfig()
     start = time.time()
@@ -151,11 +151,12 @@ def run(config: PathStarConfig | None = None, *, run=None, progress: bool = True
         x, y = training_tensors(train_prefixes, targets, objective, nodes, config.heads)
         teacherless = objective == "teacherless"
         score = lambda a, b: path_scores(lm, a, b, teacherless=teacherless, nodes=nodes, device=config.device)  # noqa: E731
-        curve = [{"step": 0, **score(test_prefixes[: config.eval_size], tests[: config.eval_size])}]
+        probe = test_prefixes[: config.eval_size], tests[: config.eval_size]
+        curve = [{"step": 0, **score(*probe)}]
 
         def watch(step: int, _model: nn.Module) -> None:
             if step % config.eval_every == 0:
-                point = {"step": step, **score(test_prefixes[: config.eval_size], tests[: config.eval_size])}
+                point = {"step": step, **score(*probe)}
                 curve.append(point)
                 if run is not None:
                     run.log_metrics({"tag": f"curve/{objective}", **point})
@@ -164,5 +165,5 @@ def run(config: PathStarConfig | None = None, *, run=None, progress: bool = True
         final = score(test_prefixes, tests)
         out[objective] = {"final": final, "curve": curve, "train_loss": history[-1]["loss"], "steps": training_steps(len(x), config.train)[1],
                           "wall_seconds": round(time.time() - began, 1)}
-    return PathStarResult(objectives=out, chance=1 / d, parameters=sum(p.numel() for p in init.parameters()), config=config,
+    return PathStarResult(objectives=out, chance=1 / d, parameters=count_parameters(init), config=config,
                           wall_seconds=round(time.time() - start, 1))

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from genlab.config import Result
+from genlab.models import count_parameters
 from genlab.phenomena.rule_extrapolation._config import RuleExtrapolationConfig
 from genlab.phenomena.rule_extrapolation._languages import LANGUAGES, Language
 from genlab.phenomena.rule_extrapolation._models import LinearLM, LSTMLM, TransformerLM
@@ -163,7 +164,7 @@ def run(config: RuleExtrapolationConfig | None = None, *, run=None, progress: bo
                 loss = sequence_loss(model, tx, ty, config.device)
                 inside = rule_scores(language, complete(model, id_prompts, language.symbols, config.max_length + 1, config.device))
                 outside = rule_scores(language, complete(model, ood_prompts, language.symbols, config.max_length + 1, config.device))
-                row = {"model": name, "seed": s, "parameters": sum(p.numel() for p in model.parameters()), "test_loss": loss, "floor": floor,
+                row = {"model": name, "seed": s, "parameters": count_parameters(model), "test_loss": loss, "floor": floor,
                        "id_finished": inside["finished"], "id_grammatical": inside["grammatical"], "ood_finished": outside["finished"],
                        "ood_r1": outside["r1"], "ood_r2": outside["r2"], "train_loss": history[-1]["loss"], "wall_seconds": round(time.time() - began, 1)}
                 runs.append(row)
