@@ -55,3 +55,28 @@ def write_results(name: str, rows: list[dict], markdown, note: str) -> str:
         text = re.sub(rf"<!-- bench:{name} -->.*<!-- /bench:{name} -->", lambda _: block, text, flags=re.S)
         readme.write_text(text)
     return table
+
+
+def case_table(rows: list[dict], header: str) -> str:
+    """The table of a benchmark whose rows are cases measured against a published number."""
+    lines = [header, "", "| case | measured | published | target | met | wall s |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['case']} | {r['measured']} | {r['published']} | {r['target']} | {'yes' if r['met'] else 'no'} | {r['wall_s']} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def run_cases(name: str, cases: dict, doc: str, note: str = "One torch thread.") -> None:
+    """The command line of a benchmark of cases (``--only`` reruns some, the others keep their rows):
+    each case is a function returning its row; the results are written after every case."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--only", choices=list(cases), action="append", help="run only these cases (the others keep their earlier rows)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    rows = previous_rows(name, lambda r: r["case"])
+    written = ""
+    for case in args.only or cases:
+        rows[case] = cases[case]()
+        print(rows[case], flush=True)
+        written = write_results(name, [rows[c] for c in cases if c in rows], case_table, note)  # after every case: a later case may read it
+    print(written)

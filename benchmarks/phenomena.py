@@ -27,17 +27,13 @@ Writes benchmarks/results/phenomena.json and .md and the benchmarks/README.md ta
 
 from __future__ import annotations
 
-import argparse
 import time
 
-from _common import ROOT, previous_rows, write_results
+from _common import ROOT, previous_rows, run_cases
 
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.recipes import double_descent_builtin
 from genlab.store import RunStore
-
-CASES = ["double-descent-rf", "intrinsic-dim-mnist-mlp", "intrinsic-dim-mnist-lenet", "intrinsic-dim-mnist-lenet-shuffled", "sam-features", "sam-features-conv", "path-star", "path-star-d5", "rule-extrapolation-anbn"]
-
 
 def case_double_descent_rf() -> dict:
     start = time.time()
@@ -164,28 +160,11 @@ def case_rule_extrapolation() -> dict:
             "met": worst <= 1.05, "wall_s": round(time.time() - start, 1), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
 
 
-def markdown(rows: list[dict], header: str) -> str:
-    lines = [header, "", "| case | measured | published | target | met | wall s |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['case']} | {r['measured']} | {r['published']} | {r['target']} | {'yes' if r['met'] else 'no'} | {r['wall_s']} |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=CASES, action="append", help="run only these cases (the others keep their earlier rows)")
-    args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(1)
-    rows = previous_rows("phenomena", lambda r: r["case"])
-    for name in args.only or CASES:
-        rows[name] = {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim,
-                      "intrinsic-dim-mnist-lenet": case_intrinsic_dim_lenet, "intrinsic-dim-mnist-lenet-shuffled": case_intrinsic_dim_lenet_shuffled, "sam-features": case_sam_features, "sam-features-conv": lambda: case_sam_features(penultimate=0),
-                      "path-star": case_path_star, "path-star-d5": case_path_star_d5,
-                      "rule-extrapolation-anbn": case_rule_extrapolation}[name]()
-        print(rows[name], flush=True)
-        written = write_results("phenomena", [rows[c] for c in CASES if c in rows], markdown, "One torch thread.")  # after every case: a later case may read it
-    print(written)
+    run_cases("phenomena", {"double-descent-rf": case_double_descent_rf, "intrinsic-dim-mnist-mlp": case_intrinsic_dim,
+                            "intrinsic-dim-mnist-lenet": case_intrinsic_dim_lenet, "intrinsic-dim-mnist-lenet-shuffled": case_intrinsic_dim_lenet_shuffled,
+                            "sam-features": case_sam_features, "sam-features-conv": lambda: case_sam_features(penultimate=0),
+                            "path-star": case_path_star, "path-star-d5": case_path_star_d5, "rule-extrapolation-anbn": case_rule_extrapolation}, __doc__)
 
 
 if __name__ == "__main__":

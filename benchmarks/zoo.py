@@ -6,7 +6,7 @@ Cases (one torch thread per worker):
 - ``throughput``: zoo runs per minute on this machine, the same 12 runs (2x256 MLPs, 4,000
   images, to cross-entropy 0.01 or 60 epochs, with their measures) with 1 and with 2 Ray workers;
 - ``mlp``: the 81-configuration MLP zoo (width 32/128/512 x depth 1/2/3 x lr 3e-4/1e-3/3e-3 x
-  weight decay 0/1e-4/1e-3), 2 seeds + a disjoint-data partner each, 2 workers: wall time,
+  weight decay 0/1e-5/1e-4), 2 seeds + a disjoint-data partner each, 2 workers: wall time,
   converged runs, disagreement against test error, every measure's tau / Psi / CMI, and the
   spectra's wall time (``genlab weightwatch``);
 - ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol;
@@ -137,14 +137,14 @@ def main() -> None:
     if "mlp" in cases:
         rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig(), reuse.get("mlp"))})
     if "cnn" in cases:
-        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=30), reuse.get("cnn"))})
+        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=100), reuse.get("cnn"))})
     for name in ("mlp", "cnn"):
         if f"{name}-all" in cases and name in rows:
             rows[f"{name}-all"] = case_all_configs(rows[name])
     order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "mlp-all", "cnn", "cnn-all") if c in rows]
     print(write_results("zoo", [rows[c] for c in order], markdown,
                         "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam, batch 128, constant learning rate, "
-                        "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 60 epochs, CNN 30); one torch thread per worker; measures averaged over the two same-data seeds."))
+                        "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 300 epochs, CNN 100); one torch thread per worker; measures averaged over the two same-data seeds."))
 
 
 if __name__ == "__main__":

@@ -9,15 +9,16 @@ import pytest
 from genlab.certify import CertifyConfig, CertifyResult, LMCertifyConfig, LMCertifyResult
 from genlab.config import check_fraction, check_int, check_positive, field_docs, from_dict
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
-from genlab.memorization import MemorizationConfig
+from genlab.memorization import MemorizationConfig, ResMemConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.grokking import GrokConfig
 from genlab.phenomena.next_token import PathStarConfig
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
+from genlab.phenomena.uniform_convergence import UniformConvergenceConfig
 from genlab.train import TrainConfig
 
-CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, TrainConfig]
+CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, ResMemConfig, UniformConvergenceConfig, TrainConfig]
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

@@ -15,11 +15,12 @@ from rich.table import Table
 from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
-from genlab.memorization import MemorizationConfig
+from genlab.memorization import MemorizationConfig, ResMemConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.next_token import PathStarConfig
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
+from genlab.phenomena.uniform_convergence import UniformConvergenceConfig
 from genlab.phenomena.grokking import GrokConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="genlab: does your model memorize or generalize? Certify it.")
@@ -660,6 +661,71 @@ def rule_extrapolation(
         r1 = "n/a" if s["ood_r1_mean"] is None else f"{s['ood_r1_mean']:.3f} +- {s['ood_r1_std']:.3f}"
         span = "n/a" if s["ood_r1_min"] is None else f"{s['ood_r1_min']:.3f}-{s['ood_r1_max']:.3f}"
         table.add_row(m, r1, span, f"{s['test_loss_mean']:.4f}", str(result.published.get(m, "")))
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command()
+@config_options(ResMemConfig)
+def resmem(
+    epochs: Optional[float] = typer.Option(None, help="training epochs per base model [default: 10]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate [default: 0.001]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Residual memorization (ResMem, Yang et al. 2023): a base classifier per width plus a soft
+    k-nearest-neighbour regressor of its training residuals; test accuracy of both."""
+    from dataclasses import replace
+
+    from genlab.recipes import resmem_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = ResMemConfig()
+        config = ResMemConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: resmem_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the widths finished so far are in its metrics.jsonl")
+    table = Table("width", "parameters", "base test accuracy", "ResMem test accuracy", "gain (points)", "k", "sigma",
+                  title=f"ResMem: {config.dataset}, {config.model}, {result.n_train:,} memorized examples")
+    for r in result.rows:
+        table.add_row(str(r["width"]), f"{r['n_parameters']:,}", f"{r['base_test_accuracy']:.4f}", f"{r['resmem_test_accuracy']:.4f}", f"{100 * r['gain']:+.2f}",
+                      str(r["k"]), f"{r['sigma']:g}")
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("uniform-convergence")
+@config_options(UniformConvergenceConfig)
+def uniform_convergence(
+    epochs: Optional[float] = typer.Option(None, help="cap on SGD epochs per size [default: 500]"),
+    lr: Optional[float] = typer.Option(None, help="SGD learning rate [default: 0.5]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Uniform convergence's limits (Nagarajan & Kolter 2019): train on two hyperspheres for growing
+    m; test error falls while the error on S' (the training points moved to the other sphere) stays
+    near 1, and the norm-based bound terms do not fall."""
+    from dataclasses import replace
+
+    from genlab.recipes import uniform_convergence_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = UniformConvergenceConfig()
+        config = UniformConvergenceConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: uniform_convergence_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the sizes finished so far are in its metrics.jsonl")
+    table = Table("m", "epochs", "test error", "error on S'", "distance from init", "PAC-Bayes (init) term", "covering (init) term",
+                  title=f"hyperspheres: d = {config.dim}, width {config.width}, margin {config.margin:g}")
+    for r in result.rows:
+        table.add_row(str(r["m"]), str(r["epochs"]) + ("" if r["converged"] else " (cap)"), f"{r['test_error']:.4f}", f"{r['s_prime_error']:.4f}",
+                      f"{r['distance_from_init']:.2f}", f"{r['pac_bayes_init/bound']:.2f}", f"{r['covering_init/bound']:.2f}")
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 

@@ -12,8 +12,10 @@ from genlab.data import ByteTokenizer, load_corpus
 from genlab.memorization import (FRESH_KJV_STYLE, TRAJECTORIES, BuiltinModel, MemorizationConfig, MemorizationResult, canary_text, classify_trajectories,
                                  counterfactual_memorization, edit_similarity, greedy_generate, plant_mislabeled, plant_text_canaries, roc, scores,
                                  shuffled_words, text_memorization_study)
+from genlab.memorization import ResMemConfig, resmem_study
 from genlab.models import GPTConfig, ModelConfig, build_gpt, load_pretrained
 from genlab.recipes._certify import builtin_data
+from genlab.recipes._phenomena import _study
 from genlab.report import write_report
 from genlab.store import Run, RunStore
 from genlab.train import TrainConfig, document_windows, encode_documents, train
@@ -245,3 +247,14 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
     if report:
         write_report(run.folder)
     return result, run
+
+
+def resmem_builtin(config: ResMemConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """ResMem against its base model for each of ``config.widths`` on the built-in
+    ``config.dataset``; result.json and the report land in a run folder."""
+    from genlab.data import load_dataset
+
+    load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
+    return _study(f"resmem-{config.dataset}-{config.model}", "resmem", config, resmem_study,
+                  lambda r: {"dataset": config.dataset, "model": config.model, **{f"gain/{row['width']}": row["gain"] for row in r.rows}},
+                  store=store, progress=progress, report=report)

@@ -6,6 +6,7 @@ from genlab.phenomena.double_descent import DoubleDescentConfig, run as double_d
 from genlab.phenomena.features import FeaturesConfig, run as features
 from genlab.phenomena.next_token import PathStarConfig, run as path_star
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig, run as rule_extrapolation
+from genlab.phenomena.uniform_convergence import UniformConvergenceConfig, run as uniform_convergence
 from genlab.report import write_report
 from genlab.store import Run, RunStore
 
@@ -62,4 +63,11 @@ def rule_extrapolation_builtin(config: RuleExtrapolationConfig, *, store: RunSto
     """Every model and seed on ``config.language``; result.json and the report land in a run folder."""
     return _study(f"rule-extrapolation-{config.language}", "rule-extrapolation", config, rule_extrapolation,
                   lambda r: {"language": config.language, **{f"ood_r1/{m}": s["ood_r1_mean"] for m, s in r.summary.items()}},
+                  store=store, progress=progress, report=report)
+
+
+def uniform_convergence_builtin(config: UniformConvergenceConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """The hypersphere study for every ``config.sizes``; result.json and the report land in a run folder."""
+    return _study(f"uniform-convergence-d{config.dim}", "uniform-convergence", config, uniform_convergence,
+                  lambda r: {"dim": config.dim, **{f"test_error/{row['m']}": row["test_error"] for row in r.rows}, **{f"s_prime_error/{row['m']}": row["s_prime_error"] for row in r.rows}},
                   store=store, progress=progress, report=report)

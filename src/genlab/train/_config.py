@@ -22,7 +22,7 @@ class TrainConfig(Config):
         epochs: passes over the training tensors.
         batch_size: examples per step.
         lr: peak learning rate.
-        optimizer: ``adam``, ``adamw`` or ``sgd`` (momentum 0.9, Nesterov).
+        optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``).
         weight_decay: decoupled for adamw, L2 for the others.
         schedule: ``cosine`` (decay to 0), ``constant``, or ``onecycle`` (linear warm-up over
             the first 10% of steps, then cosine decay).
@@ -34,6 +34,7 @@ class TrainConfig(Config):
             optimizer; 0: plain training).
         sam_adaptive: adaptive SAM (the perturbation scaled by |w|).
         sam_last_layer: perturb only the last layer's parameters.
+        momentum: SGD's momentum (Nesterov when > 0; 0: plain SGD).
     """
 
     epochs: float = 5
@@ -49,6 +50,7 @@ class TrainConfig(Config):
     sam_rho: float = 0.0
     sam_adaptive: bool = False
     sam_last_layer: bool = False
+    momentum: float = 0.9
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs)
@@ -60,6 +62,8 @@ class TrainConfig(Config):
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
         check_positive("sam_rho", self.sam_rho, allow_zero=True)
+        if not (isinstance(self.momentum, (int, float)) and 0 <= self.momentum < 1):
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
         if self.warmup_steps < 0:
             raise ValueError(f"warmup_steps must be >= 0, got {self.warmup_steps}")
 
@@ -76,4 +80,4 @@ class TrainConfig(Config):
         return out
 
 
-_LATER_FIELDS = {"betas": (0.9, 0.999), "warmup_steps": 0, "sam_rho": 0.0, "sam_adaptive": False, "sam_last_layer": False}
+_LATER_FIELDS = {"betas": (0.9, 0.999), "warmup_steps": 0, "sam_rho": 0.0, "sam_adaptive": False, "sam_last_layer": False, "momentum": 0.9}
