@@ -10,15 +10,17 @@ from genlab.certify import CertifyConfig, CertifyResult, LMCertifyConfig, LMCert
 from genlab.config import check_fraction, check_int, check_positive, field_docs, from_dict
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig, ResMemConfig
+from genlab.phenomena.distillation import DistillationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.grokking import GrokConfig
 from genlab.phenomena.next_token import PathStarConfig
+from genlab.phenomena.pause_tokens import PauseConfig
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
 from genlab.phenomena.uniform_convergence import UniformConvergenceConfig
 from genlab.train import TrainConfig
 
-CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, ResMemConfig, UniformConvergenceConfig, TrainConfig]
+CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, ResMemConfig, UniformConvergenceConfig, PauseConfig, DistillationConfig, TrainConfig]
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

@@ -16,9 +16,11 @@ from genlab.cli._options import config_options, parse_tuple
 from genlab.certify import CertifyConfig, LMCertifyConfig
 from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooConfig
 from genlab.memorization import MemorizationConfig, ResMemConfig
+from genlab.phenomena.distillation import DistillationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.next_token import PathStarConfig
+from genlab.phenomena.pause_tokens import PauseConfig
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
 from genlab.phenomena.uniform_convergence import UniformConvergenceConfig
 from genlab.phenomena.grokking import GrokConfig
@@ -726,6 +728,75 @@ def uniform_convergence(
     for r in result.rows:
         table.add_row(str(r["m"]), str(r["epochs"]) + ("" if r["converged"] else " (cap)"), f"{r['test_error']:.4f}", f"{r['s_prime_error']:.4f}",
                       f"{r['distance_from_init']:.2f}", f"{r['pac_bayes_init/bound']:.2f}", f"{r['covering_init/bound']:.2f}")
+    console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("pause-tokens")
+@config_options(PauseConfig)
+def pause_tokens(
+    pretrain_epochs: Optional[float] = typer.Option(None, help="pretraining epochs [default: 2]"),
+    finetune_epochs: Optional[float] = typer.Option(None, help="finetuning epochs [default: 10]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Pause tokens (Goyal et al. 2024) as a 2 x 2 design: standard or pause pretraining x standard
+    or pause finetuning of a small GPT, on a digit-sum task that needs more than one pass."""
+    from dataclasses import replace
+
+    from genlab.recipes import pause_tokens_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = PauseConfig()
+        config = PauseConfig(**{**fields, "pretrain": replace(base.pretrain, **({"epochs": pretrain_epochs} if pretrain_epochs else {})),
+                                "finetune": replace(base.finetune, **({"epochs": finetune_epochs} if finetune_epochs else {}))})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: pause_tokens_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the arms finished so far are in its metrics.jsonl")
+    table = Table("pretraining / finetuning", "exact match (mean +- std)", "range", title=f"pause tokens: sum of {config.digits} digits mod 10, {config.seeds} seed(s)")
+    for arm, s in result.summary.items():
+        table.add_row(arm, f"{s['mean']:.4f} +- {s['std']:.4f}", f"{s['min']:.4f}-{s['max']:.4f}")
+    console.print(table)
+    if result.claim:
+        c = result.claim
+        console.print(f"  pause/pause - standard/standard: {c['pause_gain']:+.4f}; standard/pause - standard/standard: {c['finetune_only_gain']:+.4f} "
+                      f"(seed spread {c['spread']:.4f}): the published claim {'holds' if c['holds'] else 'does not hold'} here")
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("distill-deviations")
+@config_options(DistillationConfig)
+def distill_deviations(
+    epochs: Optional[float] = typer.Option(None, help="training epochs of the teacher and of each student [default: 20]"),
+    lr: Optional[float] = typer.Option(None, help="Adam learning rate [default: 0.001]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Student-teacher deviations in distillation (Nagarajan et al. 2023): a teacher, then students
+    on its soft labels (from the start or after a one-hot first part) and on one-hot labels; how the
+    student's confidence deviates from the teacher's, and test accuracy."""
+    from dataclasses import replace
+
+    from genlab.recipes import distillation_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = DistillationConfig()
+        config = DistillationConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: distillation_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the seeds finished so far are in its metrics.jsonl")
+    table = Table("model", "test accuracy (mean +- std)", "slope of logit(p_student) on logit(p_teacher), per seed",
+                  title=f"distillation: {config.dataset}, {config.model}, {config.seeds} seed(s)")
+    for name, s in result.summary.items():
+        slopes = "" if name == "teacher" else ", ".join(f"{r['deviation'][name]['slope']:.3f} [{r['deviation'][name]['slope_ci'][0]:.3f}, {r['deviation'][name]['slope_ci'][1]:.3f}]"
+                                                        for r in result.seeds)
+        table.add_row(name, f"{s['test_accuracy_mean']:.4f} +- {s['test_accuracy_std']:.4f}", slopes)
     console.print(table)
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from genlab.phenomena.distillation import DistillationConfig, run as distillation
 from genlab.phenomena.double_descent import DoubleDescentConfig, run as double_descent
 from genlab.phenomena.features import FeaturesConfig, run as features
 from genlab.phenomena.next_token import PathStarConfig, run as path_star
+from genlab.phenomena.pause_tokens import PauseConfig, run as pause_tokens
 from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig, run as rule_extrapolation
 from genlab.phenomena.uniform_convergence import UniformConvergenceConfig, run as uniform_convergence
 from genlab.report import write_report
@@ -70,4 +72,22 @@ def uniform_convergence_builtin(config: UniformConvergenceConfig, *, store: RunS
     """The hypersphere study for every ``config.sizes``; result.json and the report land in a run folder."""
     return _study(f"uniform-convergence-d{config.dim}", "uniform-convergence", config, uniform_convergence,
                   lambda r: {"dim": config.dim, **{f"test_error/{row['m']}": row["test_error"] for row in r.rows}, **{f"s_prime_error/{row['m']}": row["s_prime_error"] for row in r.rows}},
+                  store=store, progress=progress, report=report)
+
+
+def pause_tokens_builtin(config: PauseConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """The 2 x 2 pause-token design; result.json and the report land in a run folder."""
+    return _study(f"pause-tokens-n{config.digits}", "pause-tokens", config, pause_tokens,
+                  lambda r: {"digits": config.digits, **{f"accuracy/{a}": s["mean"] for a, s in r.summary.items()}},
+                  store=store, progress=progress, report=report)
+
+
+def distillation_builtin(config: DistillationConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """Teacher and students on the built-in ``config.dataset``; result.json and the report land in a run folder."""
+    from genlab.data import load_dataset
+
+    load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
+    return _study(f"distill-deviations-{config.dataset}", "distill-deviations", config, distillation,
+                  lambda r: {"dataset": config.dataset, **{f"test_accuracy/{k}": v["test_accuracy_mean"] for k, v in r.summary.items()},
+                             "slope/distilled": r.summary["distilled"]["slope_mean"]},
                   store=store, progress=progress, report=report)

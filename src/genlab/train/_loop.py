@@ -40,6 +40,31 @@ def _lr_factor(step: int, total: int, schedule: str) -> float:
     return 0.5 * (1 + math.cos(math.pi * step / total))
 
 
+def random_shift(pixels: int) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor]:
+    """An augmentation for ``train(augment=...)``: each example of a (batch, C, H, W) or (batch, C, L)
+    input moved by a uniformly drawn offset of at most ``pixels`` along each spatial axis, the
+    uncovered border filled with zeros (zero padding, then a random crop)."""
+    if not (isinstance(pixels, int) and pixels >= 0):
+        raise ValueError(f"pixels must be an integer >= 0, got {pixels!r}")
+
+    def shift(xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if pixels == 0:
+            return xb
+        spatial = xb.dim() - 2
+        if spatial not in (1, 2):
+            raise ValueError(f"random_shift needs (batch, C, L) or (batch, C, H, W) inputs, got shape {tuple(xb.shape)}")
+        offsets = torch.randint(-pixels, pixels + 1, (len(xb), spatial), generator=generator)
+        padded = nn.functional.pad(xb, (pixels, pixels) * spatial)
+        out = torch.empty_like(xb)
+        for key in offsets.unique(dim=0):
+            rows = (offsets == key).all(1).nonzero().squeeze(1).to(xb.device)
+            window = tuple(slice(pixels - int(o), pixels - int(o) + n) for o, n in zip(key, xb.shape[2:]))
+            out[rows] = padded[(rows, slice(None)) + window]
+        return out
+
+    return shift
+
+
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, device: str | torch.device = "cpu", batch_size: int = 2048) -> torch.Tensor:
     """Predicted class of each row of ``x`` (on the CPU), evaluated in batches on ``device``
@@ -89,6 +114,7 @@ def train(
     before_step: Callable[[nn.Module], None] | None = None,
     after_step: Callable[[int, nn.Module], None] | None = None,
     stop: Callable[[dict], bool] | None = None,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
 ) -> list[dict]:
     """Minimise cross-entropy of ``model`` on (x, y); only parameters with ``requires_grad`` move.
 
@@ -105,7 +131,9 @@ def train(
     replaces the cross-entropy; ``before_step(model)`` runs after the backward pass, before the
     optimizer step (gradient filters); ``after_step(step, model)`` runs after each step;
     ``stop(record)`` sees each epoch's metrics record and ends training early when it returns True
-    (e.g. at a training cross-entropy target; ``config.epochs`` is then the cap).
+    (e.g. at a training cross-entropy target; ``config.epochs`` is then the cap);
+    ``augment(xb, generator)`` transforms each input batch (e.g. ``random_shift(2)``), drawing its
+    randomness from a generator of its own, so the batch order does not change with it.
 
     Raises:
         TrainingDivergedError: the loss became NaN/inf (lower the learning rate).
@@ -124,6 +152,7 @@ def train(
     n = len(x)
     steps_per_epoch, total = training_steps(n, config)
     gen = torch.Generator().manual_seed(config.seed)
+    aug_gen = torch.Generator().manual_seed(config.seed + 1)
     loss_fn = loss_fn or nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, ignore_index=IGNORE_INDEX)
     history: list[dict] = []
     with progress_bar(tag, status=True, enabled=progress) as bar:
@@ -136,6 +165,8 @@ def train(
             i = (step % steps_per_epoch) * config.batch_size
             idx = perm[i : i + config.batch_size]
             xb, yb = _batch(x, idx, device), _batch(y, idx, device)
+            if augment is not None:
+                xb = augment(xb, aug_gen)
             factor = _lr_factor(step, total, config.schedule) * min(1.0, (step + 1) / config.warmup_steps if config.warmup_steps else 1.0)
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * factor
