@@ -12,6 +12,7 @@ from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooCon
 from genlab.memorization import MemorizationConfig, ResMemConfig
 from genlab.phenomena.distillation import DistillationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
+from genlab.phenomena.fact_recall import FactRecallConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.grokking import GrokConfig
 from genlab.phenomena.next_token import PathStarConfig
@@ -20,7 +21,7 @@ from genlab.phenomena.rule_extrapolation import RuleExtrapolationConfig
 from genlab.phenomena.uniform_convergence import UniformConvergenceConfig
 from genlab.train import TrainConfig
 
-CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, ResMemConfig, UniformConvergenceConfig, PauseConfig, DistillationConfig, TrainConfig]
+CONFIGS = [CertifyConfig, LMCertifyConfig, DisagreementConfig, ZooConfig, IntrinsicDimensionConfig, MemorizationConfig, GrokConfig, DoubleDescentConfig, FeaturesConfig, PathStarConfig, RuleExtrapolationConfig, ResMemConfig, UniformConvergenceConfig, PauseConfig, DistillationConfig, FactRecallConfig, TrainConfig]
 
 
 @pytest.mark.parametrize("cls", CONFIGS, ids=lambda c: c.__name__)

@@ -38,6 +38,15 @@ def test_pretraining_targets_are_the_running_sums_without_loss_on_pauses():
     assert torch.equal(y[y != IGNORE_INDEX].reshape(2, -1), torch.tensor(want)[:, 1:])
 
 
+def test_a_direct_share_of_pretraining_is_in_the_downstream_format():
+    digits = np.array([[3, 9, 4], [0, 0, 7], [5, 5, 5], [1, 1, 1]])
+    x, y = pretrain_tensors(digits, 0, np.random.default_rng(0), direct_share=0.5)
+    e, eq = V["<end>"], V["="]
+    assert x[:2].tolist() == [[3, 9, 4, eq, 6, e, e], [0, 0, 7, eq, 7, e, e]]
+    assert y[:2].tolist() == [[9, 4, eq, 6, e, IGNORE_INDEX, IGNORE_INDEX], [0, 7, eq, 7, e, IGNORE_INDEX, IGNORE_INDEX]]
+    assert x[2:].tolist() == [[5, 5, 5, eq, 5, 0, 5], [1, 1, 1, eq, 1, 2, 3]]
+
+
 def test_finetuning_puts_the_loss_on_the_answer_only():
     digits = np.array([[3, 9, 4], [5, 5, 0]])
     x, y = finetune_tensors(digits, 2)

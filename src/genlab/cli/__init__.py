@@ -18,6 +18,7 @@ from genlab.estimate import DisagreementConfig, IntrinsicDimensionConfig, ZooCon
 from genlab.memorization import MemorizationConfig, ResMemConfig
 from genlab.phenomena.distillation import DistillationConfig
 from genlab.phenomena.double_descent import DoubleDescentConfig
+from genlab.phenomena.fact_recall import FactRecallConfig
 from genlab.phenomena.features import FeaturesConfig
 from genlab.phenomena.next_token import PathStarConfig
 from genlab.phenomena.pause_tokens import PauseConfig
@@ -798,6 +799,46 @@ def distill_deviations(
                                                         for r in result.seeds)
         table.add_row(name, f"{s['test_accuracy_mean']:.4f} +- {s['test_accuracy_std']:.4f}", slopes)
     console.print(table)
+    console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
+
+
+@app.command("fact-recall")
+@config_options(FactRecallConfig, exclude=("pretrained",))
+def fact_recall(
+    pretrained: str = typer.Option("smollm2-135m", help="the pretrained model to prune ('none': skip it)"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs of each small GPT [default: 40]"),
+    out: Path = typer.Option(Path("runs"), help="run store folder"),
+    quiet: bool = typer.Option(False, help="no progress bar"),
+    fields: dict | None = None,
+) -> None:
+    """Fact recall against in-context learning under down-scaling (Jin et al. 2023): prune a
+    pretrained model (Wanda, magnitude) and train smaller GPTs on synthetic facts; which ability goes first."""
+    from dataclasses import replace
+
+    from genlab.recipes import fact_recall_builtin
+    from genlab.store import RunStore
+
+    try:
+        base = FactRecallConfig()
+        config = FactRecallConfig(**{**fields, "pretrained": None if pretrained.lower() == "none" else pretrained,
+                                     "synthetic_train": replace(base.synthetic_train, **({"epochs": epochs} if epochs else {}))})
+    except ValueError as e:
+        _fail(str(e))
+    result, run = _run_study(lambda: fact_recall_builtin(config, store=RunStore(out), progress=not quiet), out,
+                             f"the run is marked failed in {out}; the parts finished so far are in its metrics.jsonl")
+    curves = dict(result.pretrained["curves"]) if result.pretrained else {}
+    if result.synthetic:
+        curves |= {f"{size} {m}": c for size, e in result.synthetic["models"].items() for m, c in e["pruned"].items()}
+    table = Table("model / method", *[f"{s:.0%}" for s in config.sparsities], title="fact recall / in-context accuracy against sparsity")
+    for name, curve in curves.items():
+        table.add_row(name, *[f"{p['fact']:.2f} / {p['icl']:.2f}" for p in curve])
+    console.print(table)
+    if result.synthetic:
+        for size, e in result.synthetic["models"].items():
+            console.print(f"  {size} ({e['parameters']:,} parameters): facts {e['fact']:.3f}, in-context {e['icl']:.3f}")
+    for name, c in result.contrast.items():
+        if c:
+            console.print(f"  {name}: at {c['sparsity']:.0%} fact recall {c['fact_ratio']:.2f}x, in-context {c['icl_ratio']:.2f}x the unpruned model's")
     console.print(f"  run folder: {run.folder}  (report: {run.folder / 'report.html'})")
 
 

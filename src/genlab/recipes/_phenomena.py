@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from genlab.phenomena.distillation import DistillationConfig, run as distillation
 from genlab.phenomena.double_descent import DoubleDescentConfig, run as double_descent
+from genlab.phenomena.fact_recall import FactRecallConfig, run as fact_recall
 from genlab.phenomena.features import FeaturesConfig, run as features
 from genlab.phenomena.next_token import PathStarConfig, run as path_star
 from genlab.phenomena.pause_tokens import PauseConfig, run as pause_tokens
@@ -90,4 +91,16 @@ def distillation_builtin(config: DistillationConfig, *, store: RunStore, progres
     return _study(f"distill-deviations-{config.dataset}", "distill-deviations", config, distillation,
                   lambda r: {"dataset": config.dataset, **{f"test_accuracy/{k}": v["test_accuracy_mean"] for k, v in r.summary.items()},
                              "slope/distilled": r.summary["distilled"]["slope_mean"]},
+                  store=store, progress=progress, report=report)
+
+
+def fact_recall_builtin(config: FactRecallConfig, *, store: RunStore, progress: bool = True, report: bool = True):
+    """The pretrained model pruned and the small GPTs trained; result.json and the report land in a run folder."""
+    if config.pretrained:
+        from genlab.data import load_corpus
+        from genlab.models import load_pretrained
+
+        load_pretrained(config.pretrained), load_corpus("english")  # missing files fail before a run folder exists
+    return _study("fact-recall", "fact-recall", config, fact_recall,
+                  lambda r: {k: (None if v is None else v["sparsity"]) for k, v in r.contrast.items()},
                   store=store, progress=progress, report=report)

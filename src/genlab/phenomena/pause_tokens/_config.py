@@ -17,6 +17,8 @@ class PauseConfig(Config):
     Attributes:
         digits: length n of the digit lists (0-9); the task is their sum mod 10.
         pretrain_size: pretraining sequences (a list, ``=``, its n running sums mod 10, end).
+        direct_share: share of the pretraining sequences in the downstream format instead (a
+            list, ``=``, its sum mod 10, end), as a web corpus holds some text of a downstream task.
         finetune_size: downstream training examples (a list, ``=``, the answer).
         test_size: fresh downstream test examples (exact match of the answer).
         pretrain_pauses: pause-pretraining: ``<pause>`` tokens inserted at uniformly random
@@ -34,9 +36,10 @@ class PauseConfig(Config):
 
     digits: int = 3
     pretrain_size: int = 50_000
+    direct_share: float = 0.5
     finetune_size: int = 20_000
     test_size: int = 2_000
-    pretrain_pauses: int = 4
+    pretrain_pauses: int = 1
     finetune_pauses: int = 8
     arms: tuple[str, ...] = ARMS
     size: str = "gpt-nano"
@@ -51,3 +54,5 @@ class PauseConfig(Config):
         for name in ("pretrain_size", "finetune_size", "test_size", "seeds", "pretrain_pauses", "finetune_pauses"):
             check_int(name, getattr(self, name), minimum=0 if name.endswith("pauses") else 1)
         object.__setattr__(self, "arms", check_choices("arms", self.arms, ARMS))
+        if not (isinstance(self.direct_share, (int, float)) and 0 <= self.direct_share <= 1):
+            raise ValueError(f"direct_share must be in [0, 1], got {self.direct_share!r}")

@@ -39,14 +39,23 @@ def insert_pauses(seqs: np.ndarray, pauses: int, rng: np.random.Generator) -> np
     return out
 
 
-def pretrain_tensors(digits: np.ndarray, pauses: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Next-token (inputs, targets) of the pretraining sequences ``d_1 .. d_n = s_1 .. s_n <end>``
-    (s_i = d_1 + ... + d_i mod 10), with ``pauses`` pauses inserted; no loss where the target is a pause."""
+def pretrain_tensors(digits: np.ndarray, pauses: int, rng: np.random.Generator, direct_share: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Next-token (inputs, targets) of the pretraining sequences: ``d_1 .. d_n = s_1 .. s_n <end>``
+    (s_i = d_1 + ... + d_i mod 10), except a ``direct_share`` of them (the first rows) in the
+    downstream format ``d_1 .. d_n = s_n <end>``, padded with ``<end>`` (no loss after the first);
+    then ``pauses`` pauses inserted; no loss where the target is a pause."""
+    count = len(digits)
     sums = np.cumsum(digits, axis=1) % 10
-    seqs = np.concatenate([digits, np.full((len(digits), 1), VOCAB["="]), sums, np.full((len(digits), 1), VOCAB["<end>"])], 1)
+    direct = round(direct_share * count)
+    sums[:direct, 0] = sums[:direct, -1]
+    sums[:direct, 1:] = VOCAB["<end>"]
+    seqs = np.concatenate([digits, np.full((count, 1), VOCAB["="]), sums, np.full((count, 1), VOCAB["<end>"])], 1)
     seqs = insert_pauses(seqs, pauses, rng)
     x, y = seqs[:, :-1].copy(), seqs[:, 1:].astype(np.int64)
     y[y == VOCAB["<pause>"]] = IGNORE_INDEX
+    for i in range(direct):  # nothing to predict after the answer's <end>
+        ends = np.nonzero(y[i] == VOCAB["<end>"])[0]
+        y[i, ends[0] + 1 :] = IGNORE_INDEX
     return torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y)
 
 
@@ -143,7 +152,7 @@ def run(config: PauseConfig | None = None, *, model_fn=None, run=None, progress:
             parameters = sum(p.numel() for p in initial.parameters())
             for pre in pretrainings:
                 model = copy.deepcopy(initial)
-                x, y = pretrain_tensors(pre_digits, config.pretrain_pauses if pre == "pause" else 0, np.random.default_rng(seed + 1))
+                x, y = pretrain_tensors(pre_digits, config.pretrain_pauses if pre == "pause" else 0, np.random.default_rng(seed + 1), config.direct_share)
                 pre_loss = train(model, x, y, replace(config.pretrain, seed=seed), device=config.device, progress=False)[-1]["loss"]
                 bar.advance(task)
                 for arm in (a for a in config.arms if a.startswith(pre + "/")):

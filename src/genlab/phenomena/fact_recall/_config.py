@@ -1,0 +1,69 @@
+"""The configuration of the fact-recall study, importable without torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from genlab.config import Config, check_choices, check_int
+from genlab.train import TrainConfig
+
+PRUNING = ("wanda", "magnitude")
+
+
+@dataclass(frozen=True)
+class FactRecallConfig(Config):
+    """Fact recall against in-context learning under down-scaling (Jin, Clement, Dong, Nagarajan,
+    Carbin, Ragan-Kelley & Dziugaite, 2023, "The cost of down-scaling language models: fact recall
+    deteriorates before in-context learning"): a pretrained model pruned to growing sparsity, and
+    small GPTs of growing size trained here (and pruned).
+
+    Attributes:
+        pretrained: the pretrained model pruned (genlab.models.load_pretrained; None: skip).
+        sparsities: the shares of every linear layer's weights removed (0: the unpruned model).
+        methods: one-shot pruning methods: ``wanda`` (|W| x input norm, per output row) and
+            ``magnitude`` (|W|, per layer).
+        calibration: Wanda's calibration sequences (training documents of the english corpus).
+        calibration_tokens: tokens per calibration sequence.
+        icl_prompts: in-context prompt candidates (key-value lookups and in-context
+            classification, seeded); like the fact prompts, only those the unpruned model answers
+            are kept.
+        max_new_tokens: greedy tokens generated per prompt; a prompt is answered when the
+            generated text, stripped, starts with the answer.
+        sizes: the small GPTs trained on the synthetic corpus (genlab.models.GPT_SIZES; empty: skip).
+        facts: synthetic facts ("<first> <last> lives in <city>"): more than the smallest GPT stores.
+        first_names, last_names, cities: the synthetic vocabulary (facts <= first x last names).
+        icl_rows: in-context episodes (five key=value pairs, then a query) per epoch of the synthetic corpus.
+        synthetic_train: how each small GPT is trained (an epoch: every fact once, ``icl_rows`` episodes).
+        seed: seeds the prompts, the calibration documents, the synthetic corpus and the GPTs.
+        device: ``cpu``, ``cuda``, ...
+    """
+
+    pretrained: str | None = "smollm2-135m"
+    sparsities: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+    methods: tuple[str, ...] = PRUNING
+    calibration: int = 128
+    calibration_tokens: int = 128
+    icl_prompts: int = 100
+    max_new_tokens: int = 4
+    sizes: tuple[str, ...] = ("gpt-pico", "gpt-nano", "gpt-micro", "gpt-tiny")
+    facts: int = 4000
+    first_names: int = 100
+    last_names: int = 100
+    cities: int = 50
+    icl_rows: int = 2000
+    synthetic_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.01, warmup_steps=100))
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "methods", check_choices("methods", self.methods, PRUNING))
+        object.__setattr__(self, "sparsities", tuple(self.sparsities))
+        object.__setattr__(self, "sizes", tuple(self.sizes))
+        if not self.sparsities or self.sparsities[0] != 0 or list(self.sparsities) != sorted(set(self.sparsities)) or self.sparsities[-1] >= 1:
+            raise ValueError(f"sparsities must start at 0, increase, and stay below 1, e.g. 0,0.2,0.4,0.6; got {self.sparsities}")
+        for name in ("calibration", "calibration_tokens", "icl_prompts", "max_new_tokens", "facts", "first_names", "last_names", "cities", "icl_rows"):
+            check_int(name, getattr(self, name))
+        if self.facts > self.first_names * self.last_names:
+            raise ValueError(f"facts = {self.facts} exceeds the {self.first_names} x {self.last_names} distinct names: raise --first-names or --last-names")
+        if self.pretrained is None and not self.sizes:
+            raise ValueError("nothing to do: give a pretrained model or at least one size")

@@ -1,0 +1,155 @@
+"""Fact recall vs in-context learning: pruning against brute-force references, the synthetic
+corpus against its definition, the scorers on hand-written models, and the study end to end."""
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from typer.testing import CliRunner
+
+from genlab.cli import app
+from genlab.phenomena.fact_recall import (FactRecallConfig, FactRecallResult, contrast, episodes, fact_accuracy, fact_prompts, fact_rows, icl_accuracy,
+                                          in_context_prompts, input_norms, prune, run, synthetic_facts, synthetic_vocabulary)
+
+
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(6, 8)
+        self.b = nn.Linear(8, 5)
+        self.lm_head = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return self.lm_head(self.b(torch.relu(self.a(x))))
+
+
+def test_zero_sparsity_leaves_the_model_bit_identical():
+    torch.manual_seed(0)
+    model = Tiny()
+    before = copy.deepcopy(model.state_dict())
+    for method in ("magnitude", "wanda"):
+        prune(model, 0.0, method, norms={"a": torch.ones(6), "b": torch.ones(8)})
+        assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_wanda_and_magnitude_against_a_brute_force():
+    torch.manual_seed(0)
+    model = Tiny()
+    x = torch.randn(50, 6) * torch.tensor([0.1, 1, 3, 0.5, 2, 1])
+    norms = input_norms(model, [x[:20], x[20:]])
+    h = torch.relu(model.a(x))
+    assert torch.allclose(norms["a"].float(), x.norm(dim=0), rtol=1e-5) and torch.allclose(norms["b"].float(), h.norm(dim=0), rtol=1e-5)
+    assert set(norms) == {"a", "b"}  # the head is not pruned
+    wanda = prune(copy.deepcopy(model), 0.5, "wanda", norms)
+    for name in ("a", "b"):
+        w, got = getattr(model, name).weight.detach(), getattr(wanda, name).weight.detach()
+        for row, new_row in zip(w, got):
+            score = (row.abs().double() * norms[name]).numpy()
+            keep = set(np.argsort(score)[len(score) // 2 :])
+            assert all((new_row[j] != 0) == (j in keep) for j in range(len(row)))
+    assert torch.equal(wanda.lm_head.weight, model.lm_head.weight)
+    mag = prune(copy.deepcopy(model), 0.25, "magnitude")
+    w = model.b.weight.detach().abs().flatten()
+    threshold = w.sort().values[int(0.25 * w.numel()) - 1]
+    assert torch.equal(mag.b.weight.detach().flatten() == 0, w <= threshold)
+    with pytest.raises(ValueError, match="norms"):
+        prune(model, 0.5, "wanda")
+
+
+def test_gpt2_conv1d_layers_are_pruned_per_output_row():
+    from genlab.models import GPTConfig, build_gpt
+
+    torch.manual_seed(0)
+    gpt = build_gpt(GPTConfig(size="gpt-pico", vocab_size=11, context=8))
+    ids = torch.randint(0, 11, (4, 8))
+    norms = input_norms(gpt, [ids])
+    pruned = prune(copy.deepcopy(gpt), 0.5, "wanda", norms)
+    w = dict(pruned.named_modules())["model.transformer.h.0.mlp.c_fc"].weight  # Conv1D: (in, out)
+    assert torch.all((w == 0).sum(0) == w.shape[0] // 2)
+    assert torch.equal(pruned.model.lm_head.weight, gpt.model.lm_head.weight)
+
+
+def test_prompts():
+    facts = fact_prompts()
+    assert len(facts) >= 100 and len(set(p for p, _ in facts)) == len(facts)
+    icl = in_context_prompts(10, seed=3)
+    assert icl == in_context_prompts(10, seed=3)
+    for prompt, answer in icl:
+        assert answer in prompt.rsplit("Lookup", 1)[0] if "Lookup" in prompt else f": {answer}" in prompt.rsplit("\n", 1)[0]
+
+
+CONFIG = FactRecallConfig(pretrained=None, sizes=("gpt-pico",), facts=40, first_names=10, last_names=10, cities=5, icl_rows=40)
+
+
+def test_synthetic_corpus():
+    rng = np.random.default_rng(0)
+    v = synthetic_vocabulary(CONFIG)
+    facts = synthetic_facts(CONFIG, rng)
+    assert len({(a, b) for a, b, _ in facts}) == 40 and np.all((facts[:, 2] >= v["city"]) & (facts[:, 2] < v["key"]))
+    rows = fact_rows(facts, CONFIG, rng)
+    assert rows.shape == (10, 24) and np.all(rows[:, 2::6] == v["lives"]) and np.all(rows[:, 5::6] == v["end"])
+    told = {(r[i], r[i + 1]): r[i + 4] for r in rows for i in range(0, 24, 6)}
+    assert told == {(a, b): c for a, b, c in facts}
+    ep = episodes(30, CONFIG, rng)
+    for row in ep:
+        pairs = {row[i]: row[i + 2] for i in range(0, 20, 4)}
+        assert len(pairs) == 5 and row[19] == v[";"] and pairs[row[20]] == row[22] and row[21] == v["="]
+
+
+def test_scorers_on_a_model_that_knows_the_answers():
+    rng = np.random.default_rng(1)
+    facts, ep = synthetic_facts(CONFIG, rng), episodes(50, CONFIG, rng)
+    lookup = {(a, b): c for a, b, c in facts}
+    v = synthetic_vocabulary(CONFIG)
+
+    class Knows(nn.Module):
+        def forward(self, ids):
+            out = torch.zeros(ids.shape + (v["size"],))
+            for i, row in enumerate(ids.tolist()):
+                if len(row) == 4:  # a fact prompt
+                    out[i, -1, lookup[(row[0], row[1])]] = 1
+                else:  # an episode: find the queried key among the pairs
+                    out[i, -1, dict((row[j], row[j + 2]) for j in range(0, 20, 4))[row[20]]] = 1
+            return out
+
+    assert fact_accuracy(Knows(), facts, CONFIG) == 1.0 and icl_accuracy(Knows(), ep) == 1.0
+
+
+def test_contrast():
+    curve = [{"sparsity": 0.0, "fact": 0.8, "icl": 0.9}, {"sparsity": 0.2, "fact": 0.5, "icl": 0.9}, {"sparsity": 0.4, "fact": 0.4, "icl": 0.75},
+             {"sparsity": 0.6, "fact": 0.1, "icl": 0.5}]
+    assert contrast(curve) == {"sparsity": 0.4, "fact_ratio": pytest.approx(0.5), "icl_ratio": pytest.approx(0.75 / 0.9)}
+    assert contrast(curve[:3] + [{"sparsity": 0.6, "fact": 0.1, "icl": 0.1}]) == {"sparsity": 0.4, "fact_ratio": pytest.approx(0.5), "icl_ratio": pytest.approx(0.75 / 0.9)}
+    assert contrast(curve[:2]) is None
+
+
+def test_synthetic_study_round_trips():
+    from dataclasses import replace
+
+    config = replace(CONFIG, sparsities=(0.0, 0.5), synthetic_train=replace(CONFIG.synthetic_train, epochs=2))
+    result = run(config, progress=False)
+    m = result.synthetic["models"]["gpt-pico"]
+    assert m["pruned"]["wanda"][0]["fact"] == m["fact"] and m["pruned"]["magnitude"][0]["icl"] == m["icl"]
+    back = FactRecallResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back.synthetic == result.synthetic and back.config == config
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="sparsities must start at 0"):
+        FactRecallConfig(sparsities=(0.1, 0.5))
+    with pytest.raises(ValueError, match="exceeds the 10 x 10 distinct names"):
+        FactRecallConfig(facts=101, first_names=10, last_names=10)
+    with pytest.raises(ValueError, match="nothing to do"):
+        FactRecallConfig(pretrained=None, sizes=())
+
+
+def test_cli_end_to_end(tmp_path):
+    res = CliRunner().invoke(app, ["fact-recall", "--pretrained", "none", "--sizes", "gpt-pico", "--facts", "40", "--first-names", "10", "--last-names", "10",
+                                   "--cities", "5", "--icl-rows", "40", "--sparsities", "0,0.5", "--epochs", "1", "--out", str(tmp_path), "--quiet"])
+    assert res.exit_code == 0, res.output
+    folder = next(p for p in tmp_path.iterdir() if "fact-recall" in p.name)
+    assert json.loads((folder / "result.json").read_text())["pretrained"] is None
+    assert (folder / "report.html").read_text().count("<img") == 2
