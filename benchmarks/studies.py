@@ -11,7 +11,7 @@ Cases (one torch thread):
 - ``distill-fashion-mnist``, ``distill-mnist1d``: student-teacher deviations, the small CNN with
   shifts of up to 2 pixels, 10,000 training examples (MNIST-1D: all 4,000), 20 epochs, 3 seeds;
 - ``fact-recall``: SmolLM2-135M pruned (Wanda, magnitude) to 0-70% sparsity, and GPTs pico to tiny
-  on 4,000 synthetic facts mixed with in-context episodes, each pruned likewise.
+  on 2,000 synthetic facts mixed with 4,000 in-context episodes, each pruned likewise.
 
 Writes benchmarks/results/studies.json and .md and the benchmarks/README.md table between the
 ``bench:studies`` markers.

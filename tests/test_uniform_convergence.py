@@ -91,3 +91,21 @@ def test_cli_end_to_end(tmp_path):
     assert (folder / "report.html").read_text().count("<img") == 1
     bad = CliRunner().invoke(app, ["uniform-convergence", "--radii", "2,1", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "radii must be two increasing" in bad.output
+
+
+def test_plain_sgd_takes_the_gradient_step():
+    """momentum 0 is plain SGD: one full-batch step moves the weights by exactly -lr x gradient
+    (Nesterov momentum 0.9 would move them 1.9 times as far on the first step)."""
+    from genlab.train import TrainConfig, train
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+    copy_state = {k: v.clone() for k, v in model.state_dict().items()}
+    loss = nn.functional.cross_entropy(model(x), y)
+    grads = torch.autograd.grad(loss, list(model.parameters()))
+    train(model, x, y, TrainConfig(epochs=1, batch_size=8, lr=0.1, optimizer="sgd", momentum=0.0, schedule="constant"), progress=False)
+    for (name, p), g in zip(model.named_parameters(), grads):
+        assert torch.allclose(p.detach(), copy_state[name] - 0.1 * g, atol=1e-6)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        TrainConfig(momentum=1.0)

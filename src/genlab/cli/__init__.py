@@ -806,7 +806,7 @@ def distill_deviations(
 @config_options(FactRecallConfig, exclude=("pretrained",))
 def fact_recall(
     pretrained: str = typer.Option("smollm2-135m", help="the pretrained model to prune ('none': skip it)"),
-    epochs: Optional[float] = typer.Option(None, help="training epochs of each small GPT [default: 40]"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs of each small GPT [default: 60]"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
     fields: dict | None = None,

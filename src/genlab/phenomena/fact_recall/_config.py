@@ -46,12 +46,12 @@ class FactRecallConfig(Config):
     icl_prompts: int = 100
     max_new_tokens: int = 4
     sizes: tuple[str, ...] = ("gpt-pico", "gpt-nano", "gpt-micro", "gpt-tiny")
-    facts: int = 4000
+    facts: int = 2000
     first_names: int = 100
     last_names: int = 100
     cities: int = 50
-    icl_rows: int = 2000
-    synthetic_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.01, warmup_steps=100))
+    icl_rows: int = 4000
+    synthetic_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=60, batch_size=32, lr=2e-3, optimizer="adamw", weight_decay=0.01, warmup_steps=100))
     seed: int = 0
     device: str = "cpu"
 
