@@ -58,6 +58,17 @@ def _run_study(study, out: Path, interrupted: str, errors: tuple = (ValueError,)
         raise typer.Exit(130)
 
 
+def _study_config(cls, fields: dict, *, key: str = "train", **training):
+    """``cls(**fields)`` with the given (not None) ``training`` settings replacing those of its
+    default TrainConfig field ``key``; a bad value becomes a clear error."""
+    from dataclasses import replace
+
+    try:
+        return cls(**{**fields, key: replace(getattr(cls(), key), **{k: v for k, v in training.items() if v is not None})})
+    except ValueError as e:
+        _fail(str(e))
+
+
 @app.command()
 @config_options(CertifyConfig, unset=True, exclude=("subspace_dims",))
 def certify(
@@ -540,17 +551,10 @@ def double_descent(
 ) -> None:
     """Sweep model size through the interpolation threshold and watch the test error peak there
     (double descent): random ReLU features with the minimum-norm fit, or one-hidden-layer MLPs."""
-    from dataclasses import replace
-
     from genlab.recipes import double_descent_builtin
     from genlab.store import RunStore
 
-    try:
-        base = DoubleDescentConfig()
-        train = replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})
-        config = DoubleDescentConfig(**{**fields, "train": train})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(DoubleDescentConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: double_descent_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the widths measured so far are in its metrics.jsonl")
     table = Table("width", "train error", "test error", title=f"double descent: {config.dataset}, {config.model}, n = {config.n}")
@@ -577,18 +581,12 @@ def sam_features(
 ) -> None:
     """SAM against SGD (Springer et al. 2024): train on Dominoes and probe how well the penultimate
     layer holds the simple (digit) and the hard (item) feature, beside the probes at initialisation."""
-    from dataclasses import replace
-
     from genlab.recipes import features_builtin
     from genlab.store import RunStore
 
     if dataset != "dominoes":
         _fail(f"--dataset must be dominoes, got {dataset!r}")
-    try:
-        base = FeaturesConfig()
-        config = FeaturesConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(FeaturesConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: features_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the networks finished so far are in its metrics.jsonl")
     table = Table("rho", "in-distribution accuracy", "item probe", "digit probe", "item probe at init", title=f"Dominoes, p = {config.p}, {config.seeds} seed(s)")
@@ -645,16 +643,10 @@ def rule_extrapolation(
 ) -> None:
     """Rule extrapolation (Meszaros et al. 2024): train models on a formal language of two rules,
     prompt them with prefixes that break one, and count completions that keep the other (OOD R1)."""
-    from dataclasses import replace
-
     from genlab.recipes import rule_extrapolation_builtin
     from genlab.store import RunStore
 
-    try:
-        base = RuleExtrapolationConfig()
-        config = RuleExtrapolationConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(RuleExtrapolationConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: rule_extrapolation_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the runs finished so far are in its metrics.jsonl")
     floor = "n/a" if result.floor is None else f"{result.floor:.4f}"
@@ -679,16 +671,10 @@ def resmem(
 ) -> None:
     """Residual memorization (ResMem, Yang et al. 2023): a base classifier per width plus a soft
     k-nearest-neighbour regressor of its training residuals; test accuracy of both."""
-    from dataclasses import replace
-
     from genlab.recipes import resmem_builtin
     from genlab.store import RunStore
 
-    try:
-        base = ResMemConfig()
-        config = ResMemConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(ResMemConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: resmem_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the widths finished so far are in its metrics.jsonl")
     table = Table("width", "parameters", "base test accuracy", "ResMem test accuracy", "gain (points)", "k", "sigma",
@@ -712,16 +698,10 @@ def uniform_convergence(
     """Uniform convergence's limits (Nagarajan & Kolter 2019): train on two hyperspheres for growing
     m; test error falls while the error on S' (the training points moved to the other sphere) stays
     near 1, and the norm-based bound terms do not fall."""
-    from dataclasses import replace
-
     from genlab.recipes import uniform_convergence_builtin
     from genlab.store import RunStore
 
-    try:
-        base = UniformConvergenceConfig()
-        config = UniformConvergenceConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(UniformConvergenceConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: uniform_convergence_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the sizes finished so far are in its metrics.jsonl")
     table = Table("m", "epochs", "test error", "error on S'", "distance from init", "PAC-Bayes (init) term", "covering (init) term",
@@ -780,16 +760,10 @@ def distill_deviations(
     """Student-teacher deviations in distillation (Nagarajan et al. 2023): a teacher, then students
     on its soft labels (from the start or after a one-hot first part) and on one-hot labels; how the
     student's confidence deviates from the teacher's, and test accuracy."""
-    from dataclasses import replace
-
     from genlab.recipes import distillation_builtin
     from genlab.store import RunStore
 
-    try:
-        base = DistillationConfig()
-        config = DistillationConfig(**{**fields, "train": replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr)) if v is not None})})
-    except ValueError as e:
-        _fail(str(e))
+    config = _study_config(DistillationConfig, fields, epochs=epochs, lr=lr)
     result, run = _run_study(lambda: distillation_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the seeds finished so far are in its metrics.jsonl")
     table = Table("model", "test accuracy (mean +- std)", "slope of logit(p_student) on logit(p_teacher), per seed",

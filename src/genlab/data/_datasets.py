@@ -47,6 +47,10 @@ class Dataset:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+        """(x_train, y_train, x_test, y_test, num_classes), the ``data=`` argument of the studies."""
+        return self.x_train, self.y_train, self.x_test, self.y_test, self.num_classes
+
     def subset(self, train_size: int | None = None, test_size: int | None = None) -> "Dataset":
         """The first ``train_size`` / ``test_size`` examples (the splits are already shuffled or in
         their official order, which is fixed before any data is seen)."""

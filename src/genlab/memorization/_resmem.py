@@ -177,8 +177,7 @@ def resmem_study(config: ResMemConfig | None = None, *, data=None, model_fn: Cal
     if data is None:
         from genlab.data import load_dataset
 
-        ds = load_dataset(config.dataset)
-        data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
+        data = load_dataset(config.dataset).tensors()[:4]
     x, y, xt, yt = data
     x, y = x[: config.train_size], y[: config.train_size].long()
     if len(x) <= config.validation:

@@ -20,13 +20,8 @@ def double_descent_builtin(config: DoubleDescentConfig, *, store: RunStore, prog
     from genlab.data import load_dataset
 
     load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
-    run: Run = store.start_run(f"double-descent-{config.dataset}", {"kind": "double-descent", "double_descent": config.to_dict()})
-    with run:
-        result = double_descent(config, run=run, progress=progress)
-        run.complete(result.to_dict(), {"dataset": config.dataset, "model": config.model, "peak_ratio": result.peak_ratio})
-    if report:
-        write_report(run.folder)
-    return result, run
+    return _study(f"double-descent-{config.dataset}", "double-descent", config, double_descent,
+                  lambda r: {"dataset": config.dataset, "model": config.model, "peak_ratio": r.peak_ratio}, store=store, progress=progress, report=report)
 
 
 def features_builtin(config: FeaturesConfig, *, store: RunStore, progress: bool = True, report: bool = True):
@@ -34,13 +29,8 @@ def features_builtin(config: FeaturesConfig, *, store: RunStore, progress: bool 
     from genlab.data import load_dataset
 
     load_dataset("mnist"), load_dataset("fashion-mnist")  # a missing dataset fails before a run folder exists
-    run: Run = store.start_run("sam-features-dominoes", {"kind": "sam-features", "features": config.to_dict()})
-    with run:
-        result = features(config, run=run, progress=progress)
-        run.complete(result.to_dict(), {"dataset": "dominoes", "rhos": list(config.rhos), "seeds": config.seeds})
-    if report:
-        write_report(run.folder)
-    return result, run
+    return _study("sam-features-dominoes", "sam-features", config, features,
+                  lambda r: {"dataset": "dominoes", "rhos": list(config.rhos), "seeds": config.seeds}, store=store, progress=progress, report=report)
 
 
 def _study(name: str, kind: str, config, study, summary, *, store: RunStore, progress: bool, report: bool):

@@ -109,8 +109,7 @@ def run(config: DistillationConfig | None = None, *, data=None, model_fn=None, r
     if data is None:
         from genlab.data import load_dataset
 
-        ds = load_dataset(config.dataset)
-        data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.num_classes)
+        data = load_dataset(config.dataset).tensors()
     x, y, xt, yt, classes = data
     x, y, xt, yt = x[: config.train_size].float(), y[: config.train_size].long(), xt.float(), yt.long()
     model_fn = model_fn or _model_fn(config, tuple(x.shape[1:]), classes)

@@ -129,8 +129,7 @@ def run(config: DoubleDescentConfig | None = None, *, data=None, run=None, progr
     if data is None:
         from genlab.data import load_dataset
 
-        ds = load_dataset(config.dataset)
-        data = (ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.num_classes)
+        data = load_dataset(config.dataset).tensors()
     x, y, xt, yt, classes = data
     if config.n > len(y):
         raise ValueError(f"n = {config.n} exceeds the {len(y)} training examples")
