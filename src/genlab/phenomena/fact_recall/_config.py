@@ -30,7 +30,8 @@ class FactRecallConfig(Config):
         max_new_tokens: greedy tokens generated per prompt; a prompt is answered when the
             generated text, stripped, starts with the answer.
         sizes: the small GPTs trained on the synthetic corpus (genlab.models.GPT_SIZES; empty: skip).
-        facts: synthetic facts ("<first> <last> lives in <city>"): more than the smallest GPT stores.
+        facts: synthetic facts ("<first> <last> lives in <city>"), meant to outnumber what the smallest
+            GPT can store.
         first_names, last_names, cities: the synthetic vocabulary (facts <= first x last names).
         icl_rows: in-context episodes (five key=value pairs, then a query) per epoch of the synthetic corpus.
         synthetic_train: how each small GPT is trained (an epoch: every fact once, ``icl_rows`` episodes).
