@@ -23,7 +23,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.memorization._config import ResMemConfig
-from genlab.train import progress_bar, train
+from genlab.train import outputs, predict, progress_bar, train
 
 FeatureFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -43,9 +43,12 @@ def feature_function(model: nn.Module) -> FeatureFn:
                      "make it an nn.Sequential ending in nn.Linear, or pass features= (a function from inputs to features)")
 
 
-@torch.no_grad()
-def _apply(fn: Callable, x: torch.Tensor, device, batch_size: int = 2048) -> torch.Tensor:
-    return torch.cat([fn(x[i : i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)])
+def _apply(fn: Callable, x: torch.Tensor, device) -> torch.Tensor:
+    return outputs(fn, x, device, transform=lambda out: out.float())
+
+
+def _probabilities(model: nn.Module, x: torch.Tensor, device) -> torch.Tensor:
+    return outputs(model, x, device, transform=lambda out: out.softmax(1).float())
 
 
 def residuals(probabilities: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -105,12 +108,12 @@ class ResMem:
         xv, yv = validation
         features = features or feature_function(model)
         model = model.to(device).eval()
-        memory, probs = _apply(features, x, device), _apply(lambda b: model(b).softmax(1), x, device)
+        memory, probs = _apply(features, x, device), _probabilities(model, x, device)
         res = residuals(probs, y)
         k_max = min(max(ks), len(memory))
         dist, index = nearest(memory, _apply(features, xv, device), k_max)
         scale = float(dist[:, 0].median().clamp_min(1e-12))
-        base = _apply(lambda b: model(b).softmax(1), xv, device).double()
+        base = _probabilities(model, xv, device).double()
         table, best = {}, None
         for k in sorted(ks):
             for s in sorted(sigmas):
@@ -124,7 +127,7 @@ class ResMem:
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """Base probabilities plus the residual estimate (float64; rows sum to 1, entries may leave [0, 1])."""
         dist, index = nearest(self.memory, _apply(self.features, x, self.device), self.k)
-        base = _apply(lambda b: self.model(b).softmax(1), x, self.device).double()
+        base = _probabilities(self.model, x, self.device).double()
         return base + soft_knn(dist, index, self.memory_residuals, self.k, self.sigma * self.scale)
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
@@ -195,8 +198,8 @@ def resmem_study(config: ResMemConfig | None = None, *, data=None, model_fn: Cal
             model = model_fn(width) if model_fn else _model(config, width, tuple(x.shape[1:]), classes)
             train(model, xm, ym, replace(config.train, seed=config.seed * 1_000_003 + width), device=config.device, progress=False)
             rm = ResMem.fit(model, (xm, ym), (xv, yv), features=features(model) if features else None, ks=config.ks, sigmas=config.sigmas, device=config.device)
-            base_test = float((_apply(model, xt, config.device).argmax(1) == yt).float().mean())
-            base_train = float((_apply(model, xm, config.device).argmax(1) == ym).float().mean())
+            base_test = float((predict(model, xt, config.device) == yt).float().mean())
+            base_train = float((predict(model, xm, config.device) == ym).float().mean())
             test = float((rm.predict(xt) == yt).double().mean())
             row = {"width": width, "n_parameters": sum(p.numel() for p in model.parameters()), "base_train_accuracy": base_train, "base_test_accuracy": base_test,
                    "resmem_test_accuracy": test, "gain": test - base_test, "k": rm.k, "sigma": rm.sigma, "scale": rm.scale,

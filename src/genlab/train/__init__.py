@@ -11,5 +11,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_hooks": ("Grokfast", "orthogonal_gradient", "stablemax_cross_entropy"),
     "_language": ("document_windows", "encode_documents", "score_documents"),
     "_sam": ("SAM",),
-    "_loop": ("IGNORE_INDEX", "error_count", "predict", "progress_bar", "random_shift", "train", "training_steps"),
+    "_loop": ("IGNORE_INDEX", "error_count", "outputs", "predict", "progress_bar", "random_shift", "train", "training_steps"),
 })

@@ -66,15 +66,28 @@ def random_shift(pixels: int) -> Callable[[torch.Tensor, torch.Generator], torch
 
 
 @torch.no_grad()
+def outputs(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, device: str | torch.device = "cpu", batch_size: int = 2048,
+            transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+    """``model(x)`` evaluated in batches on ``device``, each batch's output passed through
+    ``transform`` (e.g. an argmax) and gathered on the CPU. A module is moved to ``device`` and run
+    in eval mode, its training mode restored afterwards."""
+    module = model if isinstance(model, nn.Module) else None
+    if module is not None:
+        module.to(device)
+        was_training = module.training
+        module.eval()
+    try:
+        batches = (model(x[i : i + batch_size].to(device)) for i in range(0, len(x), batch_size))
+        return torch.cat([(out if transform is None else transform(out)).cpu() for out in batches])
+    finally:
+        if module is not None:
+            module.train(was_training)
+
+
 def predict(model: nn.Module, x: torch.Tensor, device: str | torch.device = "cpu", batch_size: int = 2048) -> torch.Tensor:
     """Predicted class of each row of ``x`` (on the CPU), evaluated in batches on ``device``
     (the model is moved there)."""
-    model.to(device)
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(x[i : i + batch_size].to(device)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
-    model.train(was_training)
-    return out
+    return outputs(model, x, device, batch_size, lambda out: out.argmax(1))
 
 
 def error_count(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: str | torch.device = "cpu") -> int:

@@ -13,17 +13,13 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.phenomena.distillation._config import DistillationConfig
-from genlab.train import progress_bar, random_shift, train, training_steps
+from genlab.train import outputs, predict, progress_bar, random_shift, train, training_steps
 
 STUDENTS = ("one-hot", "distilled", "switch")
 
 
-@torch.no_grad()
-def _logits(model: nn.Module, x: torch.Tensor, device, batch_size: int = 4096) -> torch.Tensor:
-    model.eval()
-    out = torch.cat([model(x[i : i + batch_size].to(device)).double().cpu() for i in range(0, len(x), batch_size)])
-    model.train()
-    return out
+def _logits(model: nn.Module, x: torch.Tensor, device) -> torch.Tensor:
+    return outputs(model, x, device, 4096, lambda out: out.double())
 
 
 def true_label_probability(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device="cpu") -> np.ndarray:
@@ -114,8 +110,8 @@ def run(config: DistillationConfig | None = None, *, data=None, model_fn=None, r
     x, y, xt, yt = x[: config.train_size].float(), y[: config.train_size].long(), xt.float(), yt.long()
     model_fn = model_fn or _model_fn(config, tuple(x.shape[1:]), classes)
     augment = random_shift(config.shift) if config.shift and x.dim() > 2 else None
-    accuracy = lambda m: float((_logits(m, xt, config.device).argmax(1) == yt).double().mean())  # noqa: E731
-    steps_per_epoch, total = training_steps(len(y), config.train)
+    accuracy = lambda m: float((predict(m, xt, config.device, 4096) == yt).double().mean())  # noqa: E731
+    _, total = training_steps(len(y), config.train)
     switch_step = round(config.switch * total)
     seeds = []
     with progress_bar("distillation", enabled=progress) as bar:

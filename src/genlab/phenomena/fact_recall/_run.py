@@ -14,7 +14,7 @@ from genlab.config import Result
 from genlab.phenomena.fact_recall._config import FactRecallConfig
 from genlab.phenomena.fact_recall._prompts import fact_prompts, in_context_prompts
 from genlab.phenomena.fact_recall._prune import input_norms, prune
-from genlab.train import progress_bar, train
+from genlab.train import outputs, progress_bar, train
 
 # ----------------------------------------------------------------------------------------------
 # Prompts on a pretrained model
@@ -126,12 +126,8 @@ def fact_rows(facts: np.ndarray, config: FactRecallConfig, rng: np.random.Genera
     return sentences[:usable].reshape(-1, ROW)
 
 
-@torch.no_grad()
 def _argmax_at(model: nn.Module, ids: np.ndarray, device) -> np.ndarray:
-    model.eval()
-    out = np.concatenate([model(torch.from_numpy(ids[i : i + 1024]).to(device))[:, -1].argmax(-1).cpu().numpy() for i in range(0, len(ids), 1024)])
-    model.train()
-    return out
+    return outputs(model, torch.from_numpy(ids), device, 1024, lambda out: out[:, -1].argmax(-1)).numpy()
 
 
 def fact_accuracy(model: nn.Module, facts: np.ndarray, config: FactRecallConfig, device="cpu") -> float:

@@ -12,7 +12,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.phenomena.pause_tokens._config import PauseConfig
-from genlab.train import IGNORE_INDEX, progress_bar, train
+from genlab.train import IGNORE_INDEX, outputs, progress_bar, train
 
 
 def vocabulary() -> dict[str, int]:
@@ -68,18 +68,11 @@ def finetune_tensors(digits: np.ndarray, pauses: int) -> tuple[torch.Tensor, tor
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
-@torch.no_grad()
 def answer_accuracy(model: nn.Module, digits: np.ndarray, pauses: int, device="cpu", batch_size: int = 1024) -> float:
     """Exact match of the answer the causal LM ``model`` (ids -> (batch, time, vocab) logits) puts
     at the last position of ``d_1 .. d_n = <pause> x pauses`` (argmax over the whole vocabulary)."""
     x, y = finetune_tensors(digits, pauses)
-    was_training = model.training
-    model.eval()
-    right = 0
-    for i in range(0, len(x), batch_size):
-        right += int((model(x[i : i + batch_size].to(device))[:, -1].argmax(-1).cpu() == y[i : i + batch_size, -1]).sum())
-    model.train(was_training)
-    return right / len(x)
+    return float((outputs(model, x, device, batch_size, lambda out: out[:, -1].argmax(-1)) == y[:, -1]).double().mean())
 
 
 @dataclass

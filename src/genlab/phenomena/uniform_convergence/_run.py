@@ -14,7 +14,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.phenomena.uniform_convergence._config import UniformConvergenceConfig
-from genlab.train import progress_bar, train, training_steps
+from genlab.train import outputs, progress_bar, train, training_steps
 
 
 class HypersphereNet(nn.Module):
@@ -47,11 +47,9 @@ def project_to_other_sphere(x: torch.Tensor, y: torch.Tensor, radii: tuple[float
     return x * (r[1 - y] / r[y])[:, None], 1 - y
 
 
-@torch.no_grad()
 def margins(model: nn.Module, x: torch.Tensor, y: torch.Tensor, device="cpu", batch_size: int = 8192) -> torch.Tensor:
     """Logit of the true class minus the other's, per point (negative: misclassified)."""
-    model.eval()
-    out = torch.cat([model(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
+    out = outputs(model, x, device, batch_size)
     return out.gather(1, y[:, None]).squeeze(1) - out.gather(1, (1 - y)[:, None]).squeeze(1)
 
 
@@ -145,7 +143,6 @@ def run(config: UniformConvergenceConfig | None = None, *, model_fn=None, run=No
                 if step % steps_per_epoch == 0:
                     state["epochs"] = step // steps_per_epoch
                     state["done"] = float((margins(net, x, y, config.device) < config.margin).float().mean()) <= config.threshold
-                    net.train()
 
             train(model, x, y, replace(config.train, seed=config.seed * 1_000_003 + m), device=config.device, progress=False, after_step=after_step,
                   stop=lambda record: state["done"])
