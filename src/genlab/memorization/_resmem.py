@@ -23,6 +23,7 @@ from torch import nn
 
 from genlab.config import Result
 from genlab.memorization._config import ResMemConfig
+from genlab.models import count_parameters
 from genlab.train import outputs, predict, progress_bar, train
 
 FeatureFn = Callable[[torch.Tensor], torch.Tensor]
@@ -201,7 +202,7 @@ def resmem_study(config: ResMemConfig | None = None, *, data=None, model_fn: Cal
             base_test = float((predict(model, xt, config.device) == yt).float().mean())
             base_train = float((predict(model, xm, config.device) == ym).float().mean())
             test = float((rm.predict(xt) == yt).double().mean())
-            row = {"width": width, "n_parameters": sum(p.numel() for p in model.parameters()), "base_train_accuracy": base_train, "base_test_accuracy": base_test,
+            row = {"width": width, "n_parameters": count_parameters(model), "base_train_accuracy": base_train, "base_test_accuracy": base_test,
                    "resmem_test_accuracy": test, "gain": test - base_test, "k": rm.k, "sigma": rm.sigma, "scale": rm.scale,
                    "base_validation_accuracy": rm.base_validation_accuracy, "resmem_validation_accuracy": max(rm.validation.values()), "validation": rm.validation}
             rows.append(row)

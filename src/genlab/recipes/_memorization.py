@@ -252,9 +252,6 @@ def memorize_text_scratch(size: str, corpus: str, *, store: RunStore, documents:
 def resmem_builtin(config: ResMemConfig, *, store: RunStore, progress: bool = True, report: bool = True):
     """ResMem against its base model for each of ``config.widths`` on the built-in
     ``config.dataset``; result.json and the report land in a run folder."""
-    from genlab.data import load_dataset
-
-    load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
     return _study(f"resmem-{config.dataset}-{config.model}", "resmem", config, resmem_study,
                   lambda r: {"dataset": config.dataset, "model": config.model, **{f"gain/{row['width']}": row["gain"] for row in r.rows}},
-                  store=store, progress=progress, report=report)
+                  store=store, progress=progress, report=report, datasets=(config.dataset,))

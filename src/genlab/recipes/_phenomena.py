@@ -17,25 +17,26 @@ from genlab.store import Run, RunStore
 def double_descent_builtin(config: DoubleDescentConfig, *, store: RunStore, progress: bool = True, report: bool = True):
     """Sweep ``config.widths`` on the built-in ``config.dataset``; result.json and the report land
     in a run folder."""
-    from genlab.data import load_dataset
-
-    load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
     return _study(f"double-descent-{config.dataset}", "double-descent", config, double_descent,
-                  lambda r: {"dataset": config.dataset, "model": config.model, "peak_ratio": r.peak_ratio}, store=store, progress=progress, report=report)
+                  lambda r: {"dataset": config.dataset, "model": config.model, "peak_ratio": r.peak_ratio}, store=store, progress=progress, report=report,
+                  datasets=(config.dataset,))
 
 
 def features_builtin(config: FeaturesConfig, *, store: RunStore, progress: bool = True, report: bool = True):
     """SAM against SGD on Dominoes, probed; result.json and the report land in a run folder."""
+    return _study("sam-features-dominoes", "sam-features", config, features,
+                  lambda r: {"dataset": "dominoes", "rhos": list(config.rhos), "seeds": config.seeds}, store=store, progress=progress, report=report,
+                  datasets=("mnist", "fashion-mnist"))
+
+
+def _study(name: str, kind: str, config, study, summary, *, store: RunStore, progress: bool, report: bool, datasets: tuple[str, ...] = ()):
+    """Run ``study(config, run=, progress=)`` in a new run folder of ``kind`` (the config under
+    ``kind``'s key in config.json), complete it with ``summary(result)``, then write its report.
+    The built-in ``datasets`` it reads are loaded first, so a missing one fails before a run folder exists."""
     from genlab.data import load_dataset
 
-    load_dataset("mnist"), load_dataset("fashion-mnist")  # a missing dataset fails before a run folder exists
-    return _study("sam-features-dominoes", "sam-features", config, features,
-                  lambda r: {"dataset": "dominoes", "rhos": list(config.rhos), "seeds": config.seeds}, store=store, progress=progress, report=report)
-
-
-def _study(name: str, kind: str, config, study, summary, *, store: RunStore, progress: bool, report: bool):
-    """Run ``study(config, run=, progress=)`` in a new run folder of ``kind`` (the config under
-    ``kind``'s key in config.json), complete it with ``summary(result)``, then write its report."""
+    for dataset in datasets:
+        load_dataset(dataset)
     run: Run = store.start_run(name, {"kind": kind, kind.replace("-", "_"): config.to_dict()})
     with run:
         result = study(config, run=run, progress=progress)
@@ -75,13 +76,10 @@ def pause_tokens_builtin(config: PauseConfig, *, store: RunStore, progress: bool
 
 def distillation_builtin(config: DistillationConfig, *, store: RunStore, progress: bool = True, report: bool = True):
     """Teacher and students on the built-in ``config.dataset``; result.json and the report land in a run folder."""
-    from genlab.data import load_dataset
-
-    load_dataset(config.dataset)  # a missing dataset fails before a run folder exists
     return _study(f"distill-deviations-{config.dataset}", "distill-deviations", config, distillation,
                   lambda r: {"dataset": config.dataset, **{f"test_accuracy/{k}": v["test_accuracy_mean"] for k, v in r.summary.items()},
                              "slope/distilled": r.summary["distilled"]["slope_mean"]},
-                  store=store, progress=progress, report=report)
+                  store=store, progress=progress, report=report, datasets=(config.dataset,))
 
 
 def fact_recall_builtin(config: FactRecallConfig, *, store: RunStore, progress: bool = True, report: bool = True):

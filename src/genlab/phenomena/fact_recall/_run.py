@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from genlab.config import Result
+from genlab.models import count_parameters
 from genlab.phenomena.fact_recall._config import FactRecallConfig
 from genlab.phenomena.fact_recall._prompts import fact_prompts, in_context_prompts
 from genlab.phenomena.fact_recall._prune import input_norms, prune
@@ -47,6 +48,20 @@ def answered(model: nn.Module, tokenizer, prompts: list[tuple[str, str]], *, max
     return out
 
 
+def pruning_curves(model: nn.Module, config: FactRecallConfig, norms, measure, after=None) -> dict:
+    """Per pruning method, [{"sparsity", "fact", "icl"}] over ``config.sparsities``: a pruned copy
+    of ``model`` each, scored by ``measure(pruned) -> (fact, icl)``; ``after()`` runs after each."""
+    curves = {}
+    for method in config.methods:
+        curves[method] = []
+        for sparsity in config.sparsities:
+            fact, icl = measure(prune(copy.deepcopy(model), sparsity, method, norms))
+            curves[method].append({"sparsity": sparsity, "fact": fact, "icl": icl})
+            if after is not None:
+                after()
+    return curves
+
+
 def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
     from genlab.data import load_corpus
     from genlab.models import load_pretrained
@@ -63,15 +78,8 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
         seqs = [ids[: config.calibration_tokens] for ids in (tokenizer.encode(docs[i]) for i in rng.permutation(len(docs))) if len(ids) >= config.calibration_tokens]
         batches = [torch.tensor(seqs[i : i + 8]) for i in range(0, min(config.calibration, len(seqs)), 8)]
         norms = input_norms(model, batches)
-    curves = {}
-    for method in config.methods:
-        curves[method] = []
-        for sparsity in config.sparsities:
-            pruned = prune(copy.deepcopy(model), sparsity, method, norms)
-            f = answered(pruned, tokenizer, facts, max_new_tokens=config.max_new_tokens)
-            c = answered(pruned, tokenizer, icl, max_new_tokens=config.max_new_tokens)
-            curves[method].append({"sparsity": sparsity, "fact": float(np.mean(f)), "icl": float(np.mean(c))})
-            bar.advance(task)
+    share = lambda m, prompts: float(np.mean(answered(m, tokenizer, prompts, max_new_tokens=config.max_new_tokens)))  # noqa: E731
+    curves = pruning_curves(model, config, norms, lambda m: (share(m, facts), share(m, icl)), after=lambda: bar.advance(task))
     return {"model": config.pretrained, "n_fact_candidates": len(fact_prompts()), "n_facts": len(facts), "n_icl_candidates": config.icl_prompts,
             "n_icl": len(icl), "facts": facts, "icl_examples": icl[:10], "curves": curves}
 
@@ -160,14 +168,10 @@ def _synthetic_study(config: FactRecallConfig, bar, task) -> dict:
         start = time.time()
         history = train(model, x, y, replace(config.synthetic_train, seed=config.seed), device=config.device, progress=False)
         model.cpu()
-        entry = {"parameters": sum(p.numel() for p in model.parameters()), "train_loss": history[-1]["loss"], "train_seconds": round(time.time() - start, 1),
-                 "fact": fact_accuracy(model, facts, config), "icl": icl_accuracy(model, test_icl), "pruned": {}}
+        entry = {"parameters": count_parameters(model), "train_loss": history[-1]["loss"], "train_seconds": round(time.time() - start, 1),
+                 "fact": fact_accuracy(model, facts, config), "icl": icl_accuracy(model, test_icl)}
         norms = input_norms(model, calibration) if "wanda" in config.methods else None
-        for method in config.methods:
-            entry["pruned"][method] = []
-            for sparsity in config.sparsities:
-                pruned = prune(copy.deepcopy(model), sparsity, method, norms)
-                entry["pruned"][method].append({"sparsity": sparsity, "fact": fact_accuracy(pruned, facts, config), "icl": icl_accuracy(pruned, test_icl)})
+        entry["pruned"] = pruning_curves(model, config, norms, lambda m: (fact_accuracy(m, facts, config), icl_accuracy(m, test_icl)))
         out[size] = entry
         bar.advance(task)
     return {"facts": config.facts, "cities": config.cities, "chance_fact": 1 / config.cities, "chance_icl": 1 / VALUES, "models": out}

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from genlab.config import Result
+from genlab.models import count_parameters
 from genlab.phenomena.pause_tokens._config import PauseConfig
 from genlab.train import IGNORE_INDEX, outputs, progress_bar, train
 
@@ -142,7 +143,7 @@ def run(config: PauseConfig | None = None, *, model_fn=None, run=None, progress:
             test_digits = rng.integers(0, 10, (config.test_size, config.digits))
             torch.manual_seed(seed)
             initial = model_fn() if model_fn else _gpt(config)
-            parameters = sum(p.numel() for p in initial.parameters())
+            parameters = count_parameters(initial)
             for pre in pretrainings:
                 model = copy.deepcopy(initial)
                 x, y = pretrain_tensors(pre_digits, config.pretrain_pauses if pre == "pause" else 0, np.random.default_rng(seed + 1), config.direct_share)
