@@ -51,7 +51,7 @@ class ZooResult(Result):
     Attributes:
         configs: per configuration: ``hparams``; ``runs`` (per run: its seed and data slice, train
             and test accuracy, final training cross-entropy, epochs, steps, ``converged`` and
-            ``measures``); ``converged`` (all its runs); ``gap`` and ``test_error`` (means over the
+            ``measures``, empty for the partner, which serves the disagreement only); ``converged`` (all its runs); ``gap`` and ``test_error`` (means over the
             same-data seeds); ``dis_seeds`` / ``err_seeds`` (disagreement and mean test error of the
             first two seeds) and ``dis_alldiff`` / ``err_alldiff`` (first seed and the partner).
         n_converged: configurations whose every run reached the cross-entropy target.
@@ -141,12 +141,14 @@ def train_member(task: dict, shared: dict) -> dict[str, torch.Tensor]:
     model.cpu().eval()
     with torch.no_grad():
         train_ce = float(nn.functional.cross_entropy(torch.cat([model(x[i : i + 4096]) for i in range(0, len(x), 4096)]), y))
-    xm, ym = x[: zoo.measure_examples], y[: zoo.measure_examples]
-    searched = ("pac_bayes", "sharpness")  # the measures with a perturbation search use the first measure_examples
-    measures = {name: f(model, init, *((xm, ym) if name.startswith(searched) else (x, y))) for name, f in MEASURES.items()}
-    s01 = _first_step(history, 0.1)
-    measures |= {"steps_to_ce_0.1": s01, "steps_ce_0.1_to_0.01": _first_step(history, 0.01) - s01,
-                 "gradient_noise": _gradient_noise(model, x, y, config.batch_size)}
+    measures = {}
+    if task["data"] == 0:  # the partner (data 1) serves the disagreement only: the measures are ranked on the data-0 runs
+        xm, ym = x[: zoo.measure_examples], y[: zoo.measure_examples]
+        searched = ("pac_bayes", "sharpness")  # the measures with a perturbation search use the first measure_examples
+        measures = {name: f(model, init, *((xm, ym) if name.startswith(searched) else (x, y))) for name, f in MEASURES.items()}
+        s01 = _first_step(history, 0.1)
+        measures |= {"steps_to_ce_0.1": s01, "steps_ce_0.1_to_0.01": _first_step(history, 0.01) - s01,
+                     "gradient_noise": _gradient_noise(model, x, y, config.batch_size)}
     names = sorted(measures)
     out = {f"init/{k}": v for k, v in init.state_dict().items()} | {f"final/{k}": v for k, v in model.state_dict().items()}
     out |= {"test_predictions": predict(model, shared["x_test"]).to(torch.int16),
@@ -207,7 +209,7 @@ def zoo(
         runs = []
         for t, r in mine:
             acc, ce, epochs, steps = r["stats"].tolist()
-            names = bytes(r["measure_names"].tolist()).decode().split(",") if "measure_names" in r else sorted(ALL_MEASURES[:-1])
+            names = [n for n in bytes(r["measure_names"].tolist()).decode().split(",") if n] if "measure_names" in r else sorted(ALL_MEASURES[:-1])
             if len(names) != len(r["measures"]):
                 raise RuntimeError(f"run {t} was stored by a genlab with other measures and without their names; delete its file in tasks/ to retrain it")
             test_acc = float((r["test_predictions"].long().numpy() == y_np).mean())
