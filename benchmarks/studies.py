@@ -11,8 +11,9 @@ Cases (one torch thread):
 - ``pause-tokens``: the 2 x 2 pause-token design on the sum of 3 digits mod 10, gpt-nano, 3 seeds;
 - ``distill-fashion-mnist``, ``distill-mnist1d``: student-teacher deviations, the small CNN with
   shifts of up to 2 pixels, 10,000 training examples (MNIST-1D: all 4,000), 20 epochs, 3 seeds;
-- ``fact-recall``: SmolLM2-135M pruned (Wanda, magnitude) to 0-70% sparsity, and GPTs pico to tiny
-  on 2,000 synthetic facts mixed with 4,000 in-context episodes, each pruned likewise.
+- ``fact-recall``: SmolLM2-135M pruned (Wanda, magnitude) to 0-70% sparsity, and GPTs gpt-pico, gpt-2x32, gpt-nano, gpt-micro
+  on 2,000 synthetic facts (each at all four places of a row) mixed with 2,000 in-context copy
+  episodes, each pruned likewise.
 
 Writes benchmarks/results/studies.json and .md and the benchmarks/README.md table between the
 ``bench:studies`` markers.

@@ -2,6 +2,8 @@
 corpus against its definition, the scorers on hand-written models, and the study end to end."""
 
 import copy
+from collections import Counter
+from dataclasses import replace
 import json
 
 import numpy as np
@@ -90,18 +92,22 @@ def test_synthetic_corpus():
     facts = synthetic_facts(CONFIG, rng)
     assert len({(a, b) for a, b, _ in facts}) == 40 and np.all((facts[:, 2] >= v["city"]) & (facts[:, 2] < v["key"]))
     rows = fact_rows(facts, CONFIG, rng)
-    assert rows.shape == (10, 24) and np.all(rows[:, 2::6] == v["lives"]) and np.all(rows[:, 5::6] == v["end"])
+    assert rows.shape == (40, 24) and np.all(rows[:, 2::6] == v["lives"]) and np.all(rows[:, 5::6] == v["end"])
     told = {(r[i], r[i + 1]): r[i + 4] for r in rows for i in range(0, 24, 6)}
     assert told == {(a, b): c for a, b, c in facts}
-    ep = episodes(30, CONFIG, rng)
-    for row in ep:
+    places = Counter((r[i], r[i + 1], i) for r in rows for i in range(0, 24, 6))
+    assert set(places.values()) == {1} and len(places) == 4 * 40  # every fact once at each of the four places
+    for row in episodes(30, CONFIG, rng):  # copy: eleven value tokens, ';', the same eleven
+        assert row[11] == v[";"] and row[23] == v["end"] and list(row[12:23]) == list(row[:11]) and np.all((row[:11] >= v["value"]) & (row[:11] < v["lives"]))
+    for row in episodes(30, replace(CONFIG, icl_task="lookup"), rng):
         pairs = {row[i]: row[i + 2] for i in range(0, 20, 4)}
         assert len(pairs) == 5 and row[19] == v[";"] and pairs[row[20]] == row[22] and row[21] == v["="]
 
 
-def test_scorers_on_a_model_that_knows_the_answers():
+@pytest.mark.parametrize("task", ["copy", "lookup"])
+def test_scorers_on_a_model_that_knows_the_answers(task):
     rng = np.random.default_rng(1)
-    facts, ep = synthetic_facts(CONFIG, rng), episodes(50, CONFIG, rng)
+    facts, ep = synthetic_facts(CONFIG, rng), episodes(50, replace(CONFIG, icl_task=task), rng)
     lookup = {(a, b): c for a, b, c in facts}
     v = synthetic_vocabulary(CONFIG)
 
@@ -111,7 +117,9 @@ def test_scorers_on_a_model_that_knows_the_answers():
             for i, row in enumerate(ids.tolist()):
                 if len(row) == 4:  # a fact prompt
                     out[i, -1, lookup[(row[0], row[1])]] = 1
-                else:  # an episode: find the queried key among the pairs
+                elif task == "copy":  # the token eleven back
+                    out[i, -1, row[10]] = 1
+                else:  # find the queried key among the pairs
                     out[i, -1, dict((row[j], row[j + 2]) for j in range(0, 20, 4))[row[20]]] = 1
             return out
 
@@ -127,8 +135,6 @@ def test_contrast():
 
 
 def test_synthetic_study_round_trips():
-    from dataclasses import replace
-
     config = replace(CONFIG, sparsities=(0.0, 0.5), synthetic_train=replace(CONFIG.synthetic_train, epochs=2))
     result = run(config, progress=False)
     m = result.synthetic["models"]["gpt-pico"]
@@ -144,6 +150,8 @@ def test_config_rejects_bad_values():
         FactRecallConfig(facts=101, first_names=10, last_names=10)
     with pytest.raises(ValueError, match="nothing to do"):
         FactRecallConfig(pretrained=None, sizes=())
+    with pytest.raises(ValueError, match="icl_task"):
+        FactRecallConfig(icl_task="copying")
 
 
 def test_cli_end_to_end(tmp_path):

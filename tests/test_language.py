@@ -425,3 +425,14 @@ def test_sampled_scores_are_gathered_from_the_right_documents_and_offsets():
     assert np.allclose(scores.doc_p, np.concatenate([sequences[i] for i in doc_sample]) / 100 + 0.001)
     assert scores.tok_r.tolist() == [int(sequences[d][o]) + 1 for d, o in zip(tok_docs, tok_offsets)]
     assert scores.doc_lengths.tolist() == lengths[doc_sample].tolist()
+
+
+def test_gpt_shapes_by_name_and_by_layers_x_width():
+    from genlab.models import gpt_shape
+
+    assert gpt_shape("gpt-nano") == (2, 64, 2) and gpt_shape("gpt-2x16") == (2, 16, 1) and gpt_shape("gpt-3x96") == (3, 96, 3)
+    hf = build_gpt(GPTConfig(size="gpt-2x48", vocab_size=11, context=8)).model.config
+    assert (hf.n_layer, hf.n_embd, hf.n_head) == (2, 48, 1)
+    for bad in ("gpt-huge", "gpt-0x32", "gpt-2x", "gpt-2x100"):  # 100 does not split into 3 heads
+        with pytest.raises(ValueError, match="gpt-<layers>x<width>|multiple of 32"):
+            GPTConfig(size=bad)

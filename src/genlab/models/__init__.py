@@ -1,8 +1,8 @@
 """Model definitions: ``build_model(ModelConfig(...), input_shape, num_classes)`` for classifiers,
 ``build_gpt(GPTConfig(...))`` for language models, ``load_pretrained(name)`` for a pretrained one."""
 
-from genlab.models._gpt import GPT_SIZES, CausalLM, GPTConfig, build_gpt
+from genlab.models._gpt import GPT_SIZES, CausalLM, GPTConfig, build_gpt, gpt_shape
 from genlab.models._models import MODEL_NAMES, BuiltinModel, ModelConfig, build_model, count_parameters
 from genlab.models._pretrained import PRETRAINED, load_pretrained
 
-__all__ = ["GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "BuiltinModel", "CausalLM", "GPTConfig", "ModelConfig", "build_gpt", "build_model", "count_parameters", "load_pretrained"]
+__all__ = ["GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "BuiltinModel", "CausalLM", "GPTConfig", "ModelConfig", "build_gpt", "build_model", "count_parameters", "gpt_shape", "load_pretrained"]

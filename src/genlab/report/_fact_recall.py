@@ -61,12 +61,14 @@ def render_fact_recall_report(result: dict, config: dict) -> str:
         rows = [[size, m["parameters"], m["train_loss"], m["fact"], m["icl"]] for size, m in syn["models"].items()]
         parts += ["<h2>Small GPTs on synthetic facts</h2>",
                   f"<p>{syn['facts']:,} facts &ldquo;first last lives in city&rdquo; ({syn['cities']} cities: chance {syn['chance_fact']:.3f}) mixed with in-context "
-                  f"episodes (five key=value pairs, then a query: chance {syn['chance_icl']:.3f}).</p>",
+                  f"episodes ({_ICL_TASKS.get(c.get('icl_task', 'lookup'), '')}: chance {syn['chance_icl']:.3f}).</p>",
                   _sizes(syn, Figure), _table(["size", "parameters", "train loss", "fact recall", "in-context"], rows),
                   _curves({f"{size} {m}": cur for size, e in syn["models"].items() for m, cur in e["pruned"].items() if m == c["methods"][0]},
                           f"small GPTs pruned ({c['methods'][0]})", Figure)]
     parts += [f"<p>{result['wall_seconds']} s.</p>", "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>", "</body></html>"]
     return "\n".join(parts)
 
+
+_ICL_TASKS = {"copy": "eleven random tokens, then the same eleven again", "lookup": "five key=value pairs, then a query"}
 
 write_fact_recall_report = page_writer(render_fact_recall_report, "a fact-recall run")

@@ -110,13 +110,19 @@ def synthetic_facts(config: FactRecallConfig, rng: np.random.Generator) -> np.nd
 
 
 def episodes(count: int, config: FactRecallConfig, rng: np.random.Generator) -> np.ndarray:
-    """(count, 24) in-context rows: five distinct ``key = value ,`` pairs, then ``key = value end``
-    for one of the five keys."""
+    """(count, 24) in-context rows of ``config.icl_task``: ``copy``, eleven random value tokens,
+    ``;``, the same eleven, ``end``; ``lookup``, five distinct ``key = value ,`` pairs (the last
+    comma a ``;``), then ``key = value end`` for one of the five keys. Either way the answer is
+    the token at index 22 and is present earlier in the row."""
     v = synthetic_vocabulary(config)
+    rows = np.empty((count, ROW), dtype=np.int64)
+    if config.icl_task == "copy":
+        seq = rng.integers(0, VALUES, (count, 11)) + v["value"]
+        rows[:, :11], rows[:, 11], rows[:, 12:23], rows[:, 23] = seq, v[";"], seq, v["end"]
+        return rows
     keys = np.argsort(rng.random((count, KEYS)), 1)[:, :5] + v["key"]
     values = rng.integers(0, VALUES, (count, 5)) + v["value"]
     pick = rng.integers(0, 5, count)
-    rows = np.empty((count, ROW), dtype=np.int64)
     for j in range(5):
         rows[:, 4 * j : 4 * j + 4] = np.stack([keys[:, j], np.full(count, v["="]), values[:, j], np.full(count, v[","])], 1)
     rows[:, 20:] = np.stack([keys[np.arange(count), pick], np.full(count, v["="]), values[np.arange(count), pick], np.full(count, v["end"])], 1)
@@ -125,13 +131,16 @@ def episodes(count: int, config: FactRecallConfig, rng: np.random.Generator) -> 
 
 
 def fact_rows(facts: np.ndarray, config: FactRecallConfig, rng: np.random.Generator) -> np.ndarray:
-    """(facts / 4, 24) rows of four ``first last lives in city end`` sentences, in a seeded order."""
+    """(facts // 4 x 4, 24) rows of four ``first last lives in city end`` sentences: the facts in a
+    seeded order, in groups of four, each group in its four rotations, so every fact stands once at
+    each of a row's four places (a fact seen only at one place is not recalled at another, and the
+    prompts put it first)."""
     v = synthetic_vocabulary(config)
     order = rng.permutation(len(facts))
     sentences = np.concatenate([facts[order, :2], np.full((len(facts), 1), v["lives"]), np.full((len(facts), 1), v["in"]), facts[order, 2:],
                                 np.full((len(facts), 1), v["end"])], 1)
-    usable = len(facts) // 4 * 4
-    return sentences[:usable].reshape(-1, ROW)
+    groups = sentences[: len(facts) // 4 * 4].reshape(-1, 4, 6)
+    return np.concatenate([np.roll(groups, k, axis=1).reshape(-1, ROW) for k in range(4)])
 
 
 def _argmax_at(model: nn.Module, ids: np.ndarray, device) -> np.ndarray:
@@ -146,7 +155,8 @@ def fact_accuracy(model: nn.Module, facts: np.ndarray, config: FactRecallConfig,
 
 
 def icl_accuracy(model: nn.Module, rows: np.ndarray, device="cpu") -> float:
-    """Share of in-context rows whose queried value the model puts after ``key =``."""
+    """Share of in-context rows (:func:`episodes`) whose answer, the token at index 22, the model
+    puts after the first 22 tokens."""
     return float(np.mean(_argmax_at(model, rows[:, :22], device) == rows[:, 22]))
 
 
