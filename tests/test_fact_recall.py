@@ -2,9 +2,9 @@
 corpus against its definition, the scorers on hand-written models, and the study end to end."""
 
 import copy
+import json
 from collections import Counter
 from dataclasses import replace
-import json
 
 import numpy as np
 import pytest
@@ -161,3 +161,27 @@ def test_cli_end_to_end(tmp_path):
     folder = next(p for p in tmp_path.iterdir() if "fact-recall" in p.name)
     assert json.loads((folder / "result.json").read_text())["pretrained"] is None
     assert (folder / "report.html").read_text().count("<img") == 2
+
+
+def test_pretrained_curves_split_in_context_accuracy_by_kind(monkeypatch):
+    """In-context accuracy per kind of prompt: a stand-in scorer under which the pruned model
+    answers only the key-value lookups must give lookups 1.0, classification 0.0."""
+    from genlab.data import ByteTokenizer
+    from genlab.models import GPTConfig, build_gpt
+    from genlab.phenomena.fact_recall import _run
+
+    torch.manual_seed(0)
+    monkeypatch.setattr("genlab.models.load_pretrained", lambda name: (build_gpt(GPTConfig(size="gpt-pico", context=64)), ByteTokenizer()))
+
+    def scorer(model, tokenizer, prompts, max_new_tokens):
+        pruned = any(p.dim() > 1 and bool((p == 0).any()) for p in model.parameters())
+        return [not pruned or prompt.startswith("Table:") for prompt, _ in prompts]
+
+    monkeypatch.setattr(_run, "answered", scorer)
+    config = FactRecallConfig(sizes=(), methods=("magnitude",), sparsities=(0.0, 0.5), icl_prompts=20)
+    result = run(config, progress=False)
+    pre = result.pretrained
+    assert pre["n_icl"] == 20 and pre["n_icl_lookup"] == 10
+    unpruned, pruned = pre["curves"]["magnitude"]
+    assert (unpruned["fact"], unpruned["icl"], unpruned["icl_lookup"], unpruned["icl_classification"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (pruned["fact"], pruned["icl"], pruned["icl_lookup"], pruned["icl_classification"]) == (0.0, 0.5, 1.0, 0.0)

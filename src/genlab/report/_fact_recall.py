@@ -51,11 +51,12 @@ def render_fact_recall_report(result: dict, config: dict) -> str:
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>genlab fact recall</title><style>{CSS}</style></head><body>",
              "<h1>genlab fact recall against in-context learning</h1>", f'<p class="verdict {"good" if found else "bad"}">{html.escape(headline)}</p>', f"<p>{PAPER}</p>"]
     if pre:
-        rows = [[m, p["sparsity"], p["fact"], p["icl"]] for m, curve in pre["curves"].items() for p in curve]
+        rows = [[m, p["sparsity"], p["fact"], p["icl"], *("" if p.get(k) is None else p[k] for k in ("icl_lookup", "icl_classification"))]
+                for m, curve in pre["curves"].items() for p in curve]
         parts += [f"<h2>{html.escape(pre['model'])} pruned</h2>",
                   f"<p>{pre['n_facts']} of {pre['n_fact_candidates']} fact prompts and {pre['n_icl']} of {pre['n_icl_candidates']} in-context prompts are "
                   f"answered by the unpruned model and kept; accuracy is the share of those answered (greedy, {c['max_new_tokens']} tokens).</p>",
-                  _curves(pre["curves"], pre["model"], Figure), _table(["method", "sparsity", "fact recall", "in-context"], rows),
+                  _curves(pre["curves"], pre["model"], Figure), _table(["method", "sparsity", "fact recall", "in-context", "of which key-value lookup", "of which classification (2 labels)"], rows),
                   "<h3>In-context examples</h3>", "<pre>" + html.escape("\n\n".join(f"{p} -> {a}" for p, a in pre["icl_examples"][:4])) + "</pre>"]
     if syn:
         rows = [[size, m["parameters"], m["train_loss"], m["fact"], m["icl"]] for size, m in syn["models"].items()]

@@ -49,14 +49,14 @@ def answered(model: nn.Module, tokenizer, prompts: list[tuple[str, str]], *, max
 
 
 def pruning_curves(model: nn.Module, config: FactRecallConfig, norms, measure, after=None) -> dict:
-    """Per pruning method, [{"sparsity", "fact", "icl"}] over ``config.sparsities``: a pruned copy
-    of ``model`` each, scored by ``measure(pruned) -> (fact, icl)``; ``after()`` runs after each."""
+    """Per pruning method, [{"sparsity", "fact", "icl", ...}] over ``config.sparsities``: a pruned
+    copy of ``model`` each, scored by ``measure(pruned) -> {"fact": ..., "icl": ..., ...}``;
+    ``after()`` runs after each."""
     curves = {}
     for method in config.methods:
         curves[method] = []
         for sparsity in config.sparsities:
-            fact, icl = measure(prune(copy.deepcopy(model), sparsity, method, norms))
-            curves[method].append({"sparsity": sparsity, "fact": fact, "icl": icl})
+            curves[method].append({"sparsity": sparsity, **measure(prune(copy.deepcopy(model), sparsity, method, norms))})
             if after is not None:
                 after()
     return curves
@@ -78,10 +78,16 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
         seqs = [ids[: config.calibration_tokens] for ids in (tokenizer.encode(docs[i]) for i in rng.permutation(len(docs))) if len(ids) >= config.calibration_tokens]
         batches = [torch.tensor(seqs[i : i + 8]) for i in range(0, min(config.calibration, len(seqs)), 8)]
         norms = input_norms(model, batches)
-    share = lambda m, prompts: float(np.mean(answered(m, tokenizer, prompts, max_new_tokens=config.max_new_tokens)))  # noqa: E731
-    curves = pruning_curves(model, config, norms, lambda m: (share(m, facts), share(m, icl)), after=lambda: bar.advance(task))
+    lookup = np.array([p.startswith("Table:") for p, _ in icl])
+
+    def measure(m: nn.Module) -> dict:
+        ok = np.array(answered(m, tokenizer, icl, max_new_tokens=config.max_new_tokens), dtype=float)
+        return {"fact": float(np.mean(answered(m, tokenizer, facts, max_new_tokens=config.max_new_tokens))), "icl": float(ok.mean()),
+                "icl_lookup": float(ok[lookup].mean()) if lookup.any() else None, "icl_classification": float(ok[~lookup].mean()) if (~lookup).any() else None}
+
+    curves = pruning_curves(model, config, norms, measure, after=lambda: bar.advance(task))
     return {"model": config.pretrained, "n_fact_candidates": len(fact_prompts()), "n_facts": len(facts), "n_icl_candidates": config.icl_prompts,
-            "n_icl": len(icl), "facts": facts, "icl_examples": icl[:10], "curves": curves}
+            "n_icl": len(icl), "n_icl_lookup": int(lookup.sum()), "facts": facts, "icl_examples": icl[:10], "curves": curves}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,7 +187,7 @@ def _synthetic_study(config: FactRecallConfig, bar, task) -> dict:
         entry = {"parameters": count_parameters(model), "train_loss": history[-1]["loss"], "train_seconds": round(time.time() - start, 1),
                  "fact": fact_accuracy(model, facts, config), "icl": icl_accuracy(model, test_icl)}
         norms = input_norms(model, calibration) if "wanda" in config.methods else None
-        entry["pruned"] = pruning_curves(model, config, norms, lambda m: (fact_accuracy(m, facts, config), icl_accuracy(m, test_icl)))
+        entry["pruned"] = pruning_curves(model, config, norms, lambda m: {"fact": fact_accuracy(m, facts, config), "icl": icl_accuracy(m, test_icl)})
         out[size] = entry
         bar.advance(task)
     return {"facts": config.facts, "cities": config.cities, "chance_fact": 1 / config.cities, "chance_icl": 1 / VALUES, "models": out}
@@ -210,9 +216,10 @@ class FactRecallResult(Result):
 
     Attributes:
         pretrained: ``model``, the prompt counts (candidates, and those the unpruned model answers:
-            ``n_facts``, ``n_icl``), the kept ``facts``, a few ``icl_examples``, and per pruning
-            method the ``curves``: [{"sparsity", "fact", "icl"}] (shares of the kept prompts
-            answered); None when skipped.
+            ``n_facts``, ``n_icl``, of which ``n_icl_lookup`` key-value lookups), the kept
+            ``facts``, a few ``icl_examples``, and per pruning method the ``curves``:
+            [{"sparsity", "fact", "icl", "icl_lookup", "icl_classification"}] (shares of the kept
+            prompts answered; in-context in all and by kind); None when skipped.
         synthetic: per GPT size: ``parameters``, ``train_loss``, ``fact`` and ``icl`` accuracy, and
             ``pruned`` curves like the pretrained model's; plus the chance levels; None when skipped.
         contrast: per curve ("<model>/<method>"), :func:`contrast`'s result.
