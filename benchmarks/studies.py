@@ -123,6 +123,8 @@ def case_fact_recall() -> dict:
     curve = lambda c: " ".join(f"{p['fact']:.2f}/{p['icl']:.2f}" for p in c)  # noqa: E731
     measured = (f"{pre['model']}: {pre['n_facts']} of {pre['n_fact_candidates']} fact and {pre['n_icl']} of {pre['n_icl_candidates']} in-context prompts kept; "
                 + "; ".join(f"{m} fact/in-context at sparsity 0..0.7: {curve(c)}" for m, c in pre["curves"].items())
+                + f"; in-context by kind under wanda (key-value lookup / 2-label classification, {pre['n_icl_lookup']} / {pre['n_icl'] - pre['n_icl_lookup']} prompts): "
+                + " ".join(f"{p['icl_lookup']:.2f}/{p['icl_classification']:.2f}" for p in pre["curves"].get("wanda", []))
                 + ". Small GPTs (fact / in-context): " + ", ".join(f"{s} ({e['parameters']:,}) {e['fact']:.3f} / {e['icl']:.3f}" for s, e in syn["models"].items())
                 + ". Contrast (fact <= 0.5x, in-context >= 0.8x): " + ", ".join(f"{k} {'at %.0f%%' % (100 * v['sparsity']) if v else 'none'}" for k, v in result.contrast.items()))
     key = f"{pre['model']}/wanda"
