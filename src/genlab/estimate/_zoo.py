@@ -51,8 +51,9 @@ class ZooResult(Result):
     Attributes:
         configs: per configuration: ``hparams``; ``runs`` (per run: its seed and data slice, train
             and test accuracy, final training cross-entropy, epochs, steps, ``converged`` and
-            ``measures``, empty for the partner, which serves the disagreement only); ``converged`` (all its runs); ``gap`` and ``test_error`` (means over the
-            same-data seeds); ``dis_seeds`` / ``err_seeds`` (disagreement and mean test error of the
+            ``measures``, empty for the partner, which serves the disagreement only);
+            ``converged`` (all its runs); ``gap`` and ``test_error`` (means over the same-data
+            seeds); ``dis_seeds`` / ``err_seeds`` (disagreement and mean test error of the
             first two seeds) and ``dis_alldiff`` / ``err_alldiff`` (first seed and the partner).
         n_converged: configurations whose every run reached the cross-entropy target.
         config: the zoo's configuration.

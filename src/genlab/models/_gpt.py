@@ -23,8 +23,6 @@ GPT_SIZES = {
 }
 
 
-
-
 def gpt_shape(size: str) -> tuple[int, int, int]:
     """(layers, embedding width, heads) of a named size in :data:`GPT_SIZES`, or of
     ``gpt-<layers>x<width>`` (e.g. ``gpt-2x32``), whose heads are of width 32 (one when narrower).

@@ -37,8 +37,8 @@ class FactRecallConfig(Config):
         first_names, last_names, cities: the synthetic vocabulary (facts <= first x last names).
         icl_task: the synthetic in-context episodes: ``copy`` (eleven random tokens, ``;``, the same
             eleven again: the answer is the token eleven back, found by position) or ``lookup``
-            (five ``key = value`` pairs, then one key queried: the answer is found by content; no
-            size learned it in 15,000 steps on a CPU, see the docs).
+            (five ``key = value`` pairs, then one key queried: the answer is found by content; gpt-nano
+            did not learn it within 7,000 steps on a CPU, see the docs).
         icl_rows: in-context episodes in the synthetic corpus.
         synthetic_train: how each small GPT is trained (an epoch: every fact once in each of the four
             places of a row, and ``icl_rows`` episodes).
