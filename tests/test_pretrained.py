@@ -102,3 +102,23 @@ def test_a_pretrained_tokenizer_string_points_to_load_pretrained(tiny_hf_tokeniz
 
     with pytest.raises(ValueError, match=r"load_pretrained\('tiny'\)"):
         load_tokenizer(json.dumps({"kind": "hf", "pretrained": "tiny", "bos_id": 0}))
+
+
+def test_the_shipped_byte_gpt_loads_and_predicts_english_far_better_than_uniform():
+    from genlab.data import ByteTokenizer
+    from genlab.models import BYTE_GPTS
+    from genlab.train import encode_documents, score_documents
+
+    model, tok = load_pretrained("byte-gpt-nano-manuals")
+    assert isinstance(tok, ByteTokenizer) and not model.training
+    text = "The package installs the documentation in the default directory. Use the option to change it."
+    (p, _), = score_documents(model, encode_documents(tok, [text]), tok.bos_id, BYTE_GPTS["byte-gpt-nano-manuals"].context, progress=False)
+    assert float(-torch.log2(torch.from_numpy(p)).mean()) < 3.5  # uniform over 257 tokens: 8.0 bits
+
+
+def test_a_byte_gpt_without_its_weights_names_the_command_that_builds_them(monkeypatch, tmp_path):
+    import genlab.models._pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "WEIGHTS_FOLDER", tmp_path)
+    with pytest.raises(DatasetNotFoundError, match="genlab pretrain-lm byte-gpt-nano-manuals"):
+        load_pretrained("byte-gpt-nano-manuals")

@@ -186,8 +186,8 @@ def test_fortunes_are_split_on_percent_lines_and_overstrikes_removed(tmp_path):
 
 
 def test_unknown_corpus_names_the_available_ones():
-    assert sorted(CORPORA) == ["bible", "english"]
-    with pytest.raises(ValueError, match="unknown text corpus 'klingon'; available: bible, english"):
+    assert sorted(CORPORA) == ["bible", "english", "manuals"]
+    with pytest.raises(ValueError, match="unknown text corpus 'klingon'; available: bible, english, manuals"):
         load_corpus("klingon")
 
 
@@ -249,6 +249,13 @@ def test_a_source_newer_than_the_cache_rebuilds_it(only_tmp_data):
 
 
 # --- the installed data (scripts/setup.sh puts it in data/text)
+
+
+def test_the_manuals_share_no_document_with_english():
+    manuals, english = load_corpus("manuals"), load_corpus("english")
+    docs = set(manuals.train) | set(manuals.test)
+    assert len(docs) > 40_000 and sum(len(d.encode()) for d in manuals.train) > 8_000_000
+    assert not docs & (set(english.train) | set(english.test))  # gnu-standards and bash's manual repeat a few dozen of them
 
 
 def test_bible_has_every_distinct_verse():

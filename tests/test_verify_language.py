@@ -26,14 +26,14 @@ def _docs(n, seed=0):
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 20))) + "." for _ in range(n)]
 
 
-def _certify(tmp_path, tokenizer, config=TINY):
+def _certify(tmp_path, tokenizer, config=TINY, prior_documents=None):
     docs = _docs(300)
     torch.manual_seed(0)
     base = build_gpt(GPTConfig("gpt-pico", vocab_size=tokenizer.vocab_size, context=32))
     pristine = copy.deepcopy(base)
     run = RunStore(tmp_path / "runs").start_run("certify-lm-test", {"kind": "certify-lm-api"})
     with run:
-        result = certify_language_model(base, docs[:270], docs[270:], config, tokenizer=tokenizer, run=run, progress=False)
+        result = certify_language_model(base, docs[:270], docs[270:], config, tokenizer=tokenizer, prior_documents=prior_documents, run=run, progress=False)
         run.complete(result.to_dict(), {})
     return run.folder, pristine, docs[:270], result
 
@@ -100,6 +100,21 @@ def test_a_tiny_bpe_certificate_verifies(tmp_path):
     assert result.bounds["token/loss"]["m"] == result.n_tokens and result.bounds["token/loss"]["sampling_term"] == 0.0
     report = _verify(folder, pristine, train_docs, tok)
     assert report.ok, [c for c in report.checks if not c.ok]
+
+
+def test_a_pretrained_base_gives_its_text_to_the_baselines_and_verify_checks_it(tmp_path):
+    prior_docs = _docs(200, seed=7)
+    folder, pristine, docs, result = _certify(tmp_path, ByteTokenizer(), prior_documents=prior_docs)
+    assert result.prior_text["documents"] == 200 and {"prior-ngram-document", "prior-ngram-token"} <= set(result.baselines)
+    # the same words in the prior's text: its n-gram beats the uniform distribution by far
+    assert result.baselines["prior-ngram-document"]["bounds"]["document/loss"]["empirical"] < 5.0
+    ok = genlab.verify(folder, model=copy.deepcopy(pristine), train_documents=docs, tokenizer=ByteTokenizer(), prior_documents=prior_docs, progress=False)
+    assert ok.ok, [c for c in ok.checks if not c.ok]
+    assert {"prior text", "baseline prior-ngram-document: document/loss", "baseline prior-ngram-token: code"} <= {c.name for c in ok.checks}
+    other = genlab.verify(folder, model=copy.deepcopy(pristine), train_documents=docs, tokenizer=ByteTokenizer(), prior_documents=prior_docs[:-1] + ["another text."], progress=False)
+    assert not other.ok and not next(c for c in other.checks if c.name == "prior text").ok
+    with pytest.raises(ValueError, match="prior_documents"):
+        genlab.verify(folder, model=copy.deepcopy(pristine), train_documents=docs, tokenizer=ByteTokenizer(), progress=False)
 
 
 def test_every_stored_statement_recomputes_from_its_fields(byte_certificate):

@@ -13,7 +13,7 @@ from genlab._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_config": ("DOCUMENT_BOUNDS", "METHODS", "PRIORS", "CertifyConfig", "LMCertifyConfig"),
     "_classifier": ("BOUND_NAME", "CertifyResult", "certify_classifier", "decode_model", "split_prior_bound"),
-    "_language": ("LMCertifyResult", "certify_language_model", "decode_language_model"),
+    "_language": ("LMCertifyResult", "certify_language_model", "decode_language_model", "parameters_sha256"),
     "_verify": ("Check", "VerifyReport", "verify"),
     "_verify_language": ("verify_language_model",),
 })

@@ -29,6 +29,8 @@ and P) and recorded, so that genlab verify replays it.
 Baselines (genlab.certify._ngram): a unigram and two n-gram tables, each coded near its
 empirical entropy and bounded under the same statements, subsample and delta split as the model
 (a trained tokenizer's bits included); the result reads each statement against the best of them.
+When the model's prior was pretrained on other documents (``prior_documents``), the baselines get
+that text too (genlab.certify._prior_ngram): an n-gram counted on it, as free as the prior's weights.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from genlab.certify._statements import TOP_K, alpha_bits, best_baselines, draw_s
 from genlab.config import Result
 from genlab.certify._classifier import quantization_aware_training
 from genlab.certify._ngram import fit_ngram
+from genlab.certify._prior_ngram import PriorCounts, documents_sha256, fit_prior_ngram
 from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, encode_merges
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
@@ -94,6 +97,7 @@ class LMCertifyResult(Result):
     sample: dict = field(default_factory=dict)
     baselines: dict = field(default_factory=dict)
     base_sha256: str = ""
+    prior_text: dict = field(default_factory=dict)
 
     @property
     def document_bound(self) -> float:
@@ -132,6 +136,7 @@ def certify_language_model(
     config: LMCertifyConfig | None = None,
     *,
     tokenizer=None,
+    prior_documents: Sequence[str] | None = None,
     run=None,
     progress: bool = True,
 ) -> LMCertifyResult:
@@ -213,15 +218,20 @@ def certify_language_model(
     baselines = {}
     for name, level, orders in BASELINES:
         table = fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tokenizer_bits)
-        base_scores = score_sample(table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-        base_bits = table.bits + tokenizer_bits
-        b_cert, b_empirical = statements(base_scores, *args, base_bits, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
-        if test_docs:
-            b_empirical["test"] = empirical_risks(table.score(test_seqs), test_bytes)
-        baselines[name] = {**table.to_dict(), "bits_total": base_bits, "bits": {"table": table.bits, "tokenizer": tokenizer_bits, "alpha_choice": alpha_bits(config.alphas)},
-                           "code_sha256": hashlib.sha256(table.payload).hexdigest(), "bounds": b_cert, "empirical": b_empirical}
+        baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
         if run is not None:
             run.save_bytes(f"baseline-{name}.code", table.payload)
+
+    prior_text = {}
+    if prior_documents is not None:
+        prior_seqs = encode_documents(tokenizer, check_documents(prior_documents, min_documents=1, name="prior_documents"))
+        prior = PriorCounts.count(prior_seqs, vocab, bos)
+        prior_text = {"documents": len(prior_seqs), "tokens": int(sum(len(s) for s in prior_seqs)), "sha256": documents_sha256(prior_seqs)}
+        for name, level in PRIOR_BASELINES:
+            table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=tokenizer_bits)
+            baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
+            if run is not None:
+                run.save_bytes(f"baseline-{name}.code", table.payload)
 
     counts = torch.bincount(indices, minlength=config.levels).tolist()
     n_trained = subspace.parametrization.size if hasattr(subspace.parametrization, "size") else subspace.theta0.numel()
@@ -253,10 +263,23 @@ def certify_language_model(
                 "alphas": list(config.alphas), "document_bound": config.document_bound, "splits": config.splits},
         baselines=baselines,
         base_sha256=parameters_sha256(base),
+        prior_text=prior_text,
     )
 
 
+def _baseline_entry(table, score, tokenizer_bits: int, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config: LMCertifyConfig, delta_each: float, test_seqs, test_bytes) -> dict:
+    """A baseline's code, bounds under the model's statements, subsample and delta, and test loss."""
+    base_scores = score_sample(score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+    base_bits = table.bits + tokenizer_bits
+    b_cert, b_empirical = statements(base_scores, *args, base_bits, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
+    if test_seqs:
+        b_empirical["test"] = empirical_risks(score(test_seqs), test_bytes)
+    return {**table.to_dict(), "bits_total": base_bits, "bits": {"table": table.bits, "tokenizer": tokenizer_bits, "alpha_choice": alpha_bits(config.alphas)},
+            "code_sha256": hashlib.sha256(table.payload).hexdigest(), "bounds": b_cert, "empirical": b_empirical}
+
+
 BASELINES = (("unigram", "document", (1,)), ("ngram-document", "document", (1, 2, 3)), ("ngram-token", "token", (1, 2, 3)))
+PRIOR_BASELINES = (("prior-ngram-document", "document"), ("prior-ngram-token", "token"))
 
 
 def parameters_sha256(model: nn.Module) -> str:

@@ -194,26 +194,40 @@ def _conditional_log2(contexts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _proxy(counts: np.ndarray, levels: np.ndarray, step: float, bits: float, n_units: int, alphas, vocab: int, probe=None, form: str = "hoeffding", splits: int = 1024) -> float:
     """min over alpha of a proxy of the bound. Token level (``probe`` None): the mean smoothed
     training loss per token (from the counts) + range x sqrt(bits ln 2 / (2 n)). Document level:
-    the per-document losses of ``probe`` = (rows, targets, starts, lengths), a fixed set of
-    documents, put in the document statement's ``form`` as if they were all n documents."""
+    :func:`proxy_bound` on ``probe`` = (rows, targets, starts, lengths), a fixed set of documents."""
     table = NgramBaseline("", vocab, 0, 1, step, [], levels, b"").probabilities()
+    if probe is not None:
+        rows, y, starts, lengths = probe
+        return proxy_bound(table[rows, y], starts, lengths, bits, n_units, alphas, vocab, "document", form, splits)
     mask = counts > 0
     c, q = counts[mask], table[mask]
     best = math.inf
     for alpha in alphas:
         lo_hi = smoothed_loss_range(alpha, vocab)
-        if probe is None:
-            loss = float((c * -np.log2((1 - alpha) * q + alpha / vocab)).sum() / c.sum())
-            best = min(best, loss + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(40.0)) / (2 * n_units)))
-            continue
-        rows, y, starts, lengths = probe
-        per_doc = np.clip(np.add.reduceat(-np.log2((1 - alpha) * table[rows, y] + alpha / vocab), starts) / lengths, *lo_hi)
-        if form == "split-kl":
-            bound = document_split_kl_bound(split_kl_tails(per_doc, lo_hi, splits), n_units, n_units, bits, 0.005, lo_hi).bound
-        elif form == "bernstein":
-            bound = document_bernstein_bound(float(per_doc.mean()), float(per_doc.var(ddof=1)), n_units, bits, 0.005, lo_hi).bound
+        loss = float((c * -np.log2((1 - alpha) * q + alpha / vocab)).sum() / c.sum())
+        best = min(best, loss + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(40.0)) / (2 * n_units)))
+    return best
+
+
+def proxy_bound(p: np.ndarray, starts: np.ndarray, lengths: np.ndarray, bits: float, n_units: int, alphas, vocab: int, level: str, form: str = "hoeffding", splits: int = 1024) -> float:
+    """min over alpha of a proxy of the bound from the probabilities ``p`` a hypothesis gives the
+    tokens of a fixed set of documents (``starts``, ``lengths``). ``document``: their per-document
+    losses put in the document statement's ``form`` as if they were all n documents; ``token``:
+    their mean smoothed loss per token + range x sqrt(bits ln 2 / (2 n))."""
+    best = math.inf
+    for alpha in alphas:
+        lo_hi = smoothed_loss_range(alpha, vocab)
+        losses = -np.log2((1 - alpha) * p.astype(np.float64) + alpha / vocab)
+        if level == "token":
+            bound = float(losses.mean()) + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(40.0)) / (2 * n_units))
         else:
-            bound = float(per_doc.mean()) + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(200.0)) / (2 * n_units))
+            per_doc = np.clip(np.add.reduceat(losses, starts) / lengths, *lo_hi)
+            if form == "split-kl":
+                bound = document_split_kl_bound(split_kl_tails(per_doc, lo_hi, splits), n_units, n_units, bits, 0.005, lo_hi).bound
+            elif form == "bernstein":
+                bound = document_bernstein_bound(float(per_doc.mean()), float(per_doc.var(ddof=1)), n_units, bits, 0.005, lo_hi).bound
+            else:
+                bound = float(per_doc.mean()) + (lo_hi[1] - lo_hi[0]) * math.sqrt((bits * math.log(2) + math.log(200.0)) / (2 * n_units))
         best = min(best, bound)
     return best
 

@@ -37,7 +37,8 @@ class VerifyReport:
         return all(c.ok for c in self.checks)
 
 
-def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=None, test_data=None, train_documents=None, tokenizer=None, progress: bool = True) -> VerifyReport:
+def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=None, test_data=None, train_documents=None, tokenizer=None, prior_documents=None,
+           progress: bool = True) -> VerifyReport:
     """Re-derive a certificate from its run folder and the inputs it was made on; the kind of
     certificate decides which are needed.
 
@@ -47,8 +48,8 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
       alone plus theta_0, the public grid and seed), its error counts, and the bound recomputed
       from the recorded fields.
     - A language-model certificate (a folder with ``tokenizer.json``): the base ``model`` as it
-      was before certification, ``train_documents`` and ``tokenizer``
-      (see :func:`verify_language_model`).
+      was before certification, ``train_documents`` and ``tokenizer`` (and ``prior_documents``
+      when the base was pretrained on them; see :func:`verify_language_model`).
 
     A run made by a built-in recipe needs none of them: ``genlab.verify(folder)`` (the recipes
     layer) rebuilds them from the run's config."""
@@ -56,7 +57,7 @@ def verify(folder: str | Path, *, model: nn.Module | None = None, train_data=Non
     if (folder / "tokenizer.json").is_file():
         from genlab.certify._verify_language import verify_language_model
 
-        return verify_language_model(folder, model=model, train_documents=train_documents, tokenizer=tokenizer, progress=progress)
+        return verify_language_model(folder, model=model, train_documents=train_documents, tokenizer=tokenizer, prior_documents=prior_documents, progress=progress)
     return verify_classifier(folder, model=model, train_data=train_data, test_data=test_data)
 
 

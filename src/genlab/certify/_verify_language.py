@@ -4,7 +4,8 @@ From the folder alone (plus the public base: the seeded GPT of the run's config,
 pretrained file, checked by hash) and the built-in corpus: the code file's size and hash, the
 tokenizer and its paid bits, the decoded model, the document and token counts, the subsample
 replayed from its recorded seed, the re-scored empirical risks, every statement recomputed, and
-the coded baselines refitted, their code files compared bit for bit, re-scored and re-bounded.
+the coded baselines refitted, their code files compared bit for bit, re-scored and re-bounded (with
+a pretrained base, also the n-gram of its pretraining text, whose hash is recorded).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import torch
 from genlab import bounds
 from genlab.certify._verify import Check, VerifyReport
 from genlab.certify._config import LMCertifyConfig
-from genlab.certify._language import BASELINES, CODE_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256
+from genlab.certify._language import BASELINES, PRIOR_BASELINES, CODE_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256
 from genlab.certify._statements import TOP_K, best_baselines, draw_subsample, score_sample, statements
 from genlab.certify._ngram import decode_ngram, fit_ngram
+from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngram
 from genlab.compress import decode_merges, encode_merges
 from genlab.data import BPETokenizer
 from genlab.models import CausalLM
@@ -51,10 +53,11 @@ def _share(s: dict) -> float:
     return s["delta_sample"] / s["delta"] if s["delta_sample"] > 0 else 0.5
 
 
-def verify_language_model(folder: str | Path, *, model=None, train_documents=None, tokenizer=None, progress: bool = True) -> VerifyReport:
+def verify_language_model(folder: str | Path, *, model=None, train_documents=None, tokenizer=None, prior_documents=None, progress: bool = True) -> VerifyReport:
     """Re-derive a language-model certificate from its run folder (see the module docstring).
     For a certificate made through the Python API, pass the base ``model`` as it was before
-    certification, the ``train_documents`` and the ``tokenizer``."""
+    certification, the ``train_documents`` and the ``tokenizer`` (and the ``prior_documents`` a
+    pretrained base was trained on, when the certificate names them)."""
     folder = Path(folder)
     checks: list[Check] = []
 
@@ -159,11 +162,46 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
         b_cert, _ = statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
         _compare(f"baseline {name}", b_cert, stored["bounds"], check)
         baselines[name] = {"bounds": b_cert}
-    if len(baselines) == len(BASELINES):
+    expected = len(BASELINES)
+    if result.get("prior_text"):
+        expected += len(PRIOR_BASELINES)
+        baselines.update(_verify_prior_baselines(result, prior_documents, tokenizer, sequences, vocab, config, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each, folder, check))
+    if len(baselines) == expected:
         best = best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
         ok = all(best[k]["name"] == result["baseline"]["bounds"][k]["name"] and abs(best[k]["margin"] - result["baseline"]["bounds"][k]["margin"]) <= 2 * TOLERANCE for k in best)
         check("best baseline and margins", ok, ", ".join(f"{k}: {best[k]['name']} {best[k]['margin']:+.3f}" for k in ("document/loss", "token/loss")))
     return VerifyReport(str(folder), checks)
+
+
+def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences, vocab: int, config: LMCertifyConfig, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each: float, folder: Path, check) -> dict:
+    """The baselines that get the prior's pretraining text: the text's hash, then each one refitted,
+    its code file compared, decoded, re-scored and re-bounded."""
+    if prior_documents is None:
+        raise ValueError(f"{folder} holds a certificate whose base was pretrained on other documents: verifying its baselines needs them, "
+                         "genlab.verify(folder, ..., prior_documents=<the pretraining documents>)")
+    stored_text = result["prior_text"]
+    prior_seqs = encode_documents(tokenizer, [d.decode("utf-8") if isinstance(d, bytes) else d for d in prior_documents])
+    sha = documents_sha256(prior_seqs)
+    if not check("prior text", sha == stored_text["sha256"] and len(prior_seqs) == stored_text["documents"],
+                 f"{len(prior_seqs):,} documents, sha256 {sha[:16]}... (result says {stored_text['documents']:,}, {stored_text['sha256'][:16]}...)"):
+        return {}
+    prior = PriorCounts.count(prior_seqs, vocab, tokenizer.bos_id)
+    out = {}
+    for name, level in PRIOR_BASELINES:
+        stored = result["baselines"].get(name)
+        if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
+            continue
+        table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=result["bits"]["tokenizer"])
+        code_path = folder / f"baseline-{name}.code"
+        same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
+        check(f"baseline {name}: code", hashlib.sha256(table.payload).hexdigest() == stored["code_sha256"] and same_file and stored["bits"]["table"] == table.bits,
+              f"refitted: order {table.order}, discount {table.discount}, {table.bits} bits")
+        decoded = decode_prior_ngram(table.payload, prior, level)
+        b_scores = score_sample(decoded.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+        b_cert, _ = statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
+        _compare(f"baseline {name}", b_cert, stored["bounds"], check)
+        out[name] = {"bounds": b_cert}
+    return out
 
 
 def _compare(who: str, recomputed: dict, stored: dict, check) -> None:

