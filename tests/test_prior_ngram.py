@@ -23,9 +23,9 @@ def _reference(prior, sequences, order, discount):
     """P(y | history) by the recursion of the module docstring, with dictionaries of counts."""
     counts = defaultdict(Counter)
     for s in prior:
-        padded = [BOS] * 4 + list(s)
-        for t in range(4, len(padded)):
-            for length in range(5):
+        padded = [BOS] * 5 + list(s)
+        for t in range(5, len(padded)):
+            for length in range(6):
                 counts[tuple(padded[t - length : t])][padded[t]] += 1
 
     def p(y, h):
@@ -37,18 +37,19 @@ def _reference(prior, sequences, order, discount):
 
     out = []
     for s in sequences:
-        padded = [BOS] * 4 + list(s)
-        for t in range(4, len(padded)):
+        padded = [BOS] * 5 + list(s)
+        for t in range(5, len(padded)):
             out.append(p(padded[t], tuple(padded[t - (order - 1) : t]) if order > 1 else ()))
     return np.array(out)
 
 
-@pytest.mark.parametrize("order, discount", [(1, 0.5), (2, 0.75), (3, 0.9), (5, 0.75)])
+@pytest.mark.parametrize("order, discount", [(1, 0.5), (2, 0.75), (3, 0.9), (6, 0.75)])
 def test_probabilities_match_a_brute_force_count(order, discount):
     prior, scored = _sequences(80, 0), _sequences(40, 1)
     counts = PriorCounts.count(prior, VOCAB, BOS)
     table = counts.table(order, discount)
     assert np.allclose(table.sum(axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(counts.table(6, discount)[: len(table)], table)  # the fit reads every order from the longest table
     got = table[counts.rows(scored, order), np.concatenate(scored)]
     assert np.allclose(got, _reference(prior, scored, order, discount), rtol=1e-5)
 
@@ -58,7 +59,7 @@ def test_scores_ranks_and_code_round_trip():
     counts = PriorCounts.count(prior, VOCAB, BOS)
     for level in ("document", "token"):
         fitted = fit_prior_ngram(counts, train, ALPHAS, level)
-        assert fitted.bits == 8 * len(fitted.payload) == 8  # 15 grid points: 4 bits, one byte
+        assert fitted.bits == 8 * len(fitted.payload) == 8  # 18 grid points: 5 bits, one byte
         back = decode_prior_ngram(fitted.payload, counts, level)
         assert (back.order, back.discount) == (fitted.order, fitted.discount)
         table = counts.table(fitted.order, fitted.discount)
@@ -69,7 +70,7 @@ def test_scores_ranks_and_code_round_trip():
                 row = table[rows[i + j]]
                 assert p[j] == row[flat[i + j]] and r[j] == int((row > row[flat[i + j]]).sum())
     with pytest.raises(ValueError, match="grid point"):
-        decode_prior_ngram(bytes([0xF0]), counts, "document")  # index 15 of a 15-point grid
+        decode_prior_ngram(bytes([0b10010000]), counts, "document")  # index 18 of an 18-point grid
     with pytest.raises(ValueError, match="byte"):
         decode_prior_ngram(b"\x00\x00", counts, "document")
 
@@ -81,6 +82,22 @@ def test_the_chosen_point_is_the_best_on_the_proxy_and_uses_the_context():
     train = [np.array(pattern[: 8 + i % 10], dtype=np.int32) for i in range(100)]
     fitted = fit_prior_ngram(PriorCounts.count(prior, VOCAB, BOS), train, ALPHAS, "document")
     assert fitted.order >= 2 and (fitted.order, fitted.discount) in grid()
+
+
+def test_the_probe_spreads_over_the_whole_corpus(monkeypatch):
+    import genlab.certify._ngram as ngram
+
+    picked = ngram.probe_documents(100_000)
+    assert len(picked) == ngram.PROBE_DOCUMENTS and picked[0] == 0 and picked[-1] == 99_999 and set(np.diff(picked)) <= {4, 5, 6}
+    assert list(ngram.probe_documents(500)) == list(range(500)) == list(ngram.probe_documents(500, "first"))
+    # A corpus stored source after source: a short first source of noise, then a long one that
+    # repeats the prior text's pattern. The spread probe sees the pattern; the first documents do not.
+    monkeypatch.setattr(ngram, "PROBE_DOCUMENTS", 40)
+    pattern = [0, 1, 2, 3] * 6
+    prior = PriorCounts.count([np.array(pattern, dtype=np.int32)] * 50, VOCAB, BOS)
+    train = _sequences(40, 9) + [np.array(pattern[: 12 + i % 8], dtype=np.int32) for i in range(160)]
+    spread, first = (fit_prior_ngram(prior, train, ALPHAS, "document", probe=p) for p in ("spread", "first"))
+    assert spread.order > 1 and first.order == 1
 
 
 def test_the_prior_text_hash_sees_a_changed_document():

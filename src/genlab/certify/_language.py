@@ -217,7 +217,8 @@ def certify_language_model(
 
     baselines = {}
     for name, level, orders in BASELINES:
-        table = fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tokenizer_bits)
+        table = fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tokenizer_bits,
+                          probe=config.baseline_probe)
         baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
         if run is not None:
             run.save_bytes(f"baseline-{name}.code", table.payload)
@@ -228,7 +229,8 @@ def certify_language_model(
         prior = PriorCounts.count(prior_seqs, vocab, bos)
         prior_text = {"documents": len(prior_seqs), "tokens": int(sum(len(s) for s in prior_seqs)), "sha256": documents_sha256(prior_seqs)}
         for name, level in PRIOR_BASELINES:
-            table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=tokenizer_bits)
+            table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=tokenizer_bits,
+                                    probe=config.baseline_probe)
             baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
             if run is not None:
                 run.save_bytes(f"baseline-{name}.code", table.payload)

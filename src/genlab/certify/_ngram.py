@@ -233,20 +233,33 @@ def proxy_bound(p: np.ndarray, starts: np.ndarray, lengths: np.ndarray, bits: fl
 
 
 PROBE_DOCUMENTS = 20_000
+PROBES = ("spread", "first")
+
+
+def probe_documents(n: int, probe: str = "spread") -> np.ndarray:
+    """Indices of the (at most PROBE_DOCUMENTS) training documents a baseline's grid point is
+    chosen on: ``spread``, evenly spaced over all n (a corpus stored source after source is then
+    represented by every source); ``first``, the first ones (certificates written before the
+    spread probe: for the built-in corpus these are King James verses only)."""
+    if probe not in PROBES:
+        raise ValueError(f"baseline probe must be one of {', '.join(PROBES)}, got {probe!r}")
+    k = min(n, PROBE_DOCUMENTS)
+    return np.arange(k) if probe == "first" or k == n else np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
 
 def fit_ngram(sequences: list[np.ndarray], vocab: int, bos: int, alphas, level: str, *, document_bound: str = "hoeffding", splits: int = 1024,
-              orders=(1, 2, 3), extra_bits: int = 0) -> NgramBaseline:
+              orders=(1, 2, 3), extra_bits: int = 0, probe: str = "first") -> NgramBaseline:
     """The coded n-gram baseline of ``orders`` that minimises the bound proxy for ``level``
     (``document`` or ``token``) on the training sequences: at the document level, the document
-    statement's form (``document_bound``, ``splits``) computed from the first PROBE_DOCUMENTS
-    documents. ``extra_bits`` (e.g. a trained tokenizer's) enter the proxy as they enter the
-    bound."""
+    statement's form (``document_bound``, ``splits``) computed from the documents of
+    :func:`probe_documents` (``probe``). ``extra_bits`` (e.g. a trained tokenizer's) enter the
+    proxy as they enter the bound."""
     history = _history(sequences, bos)
-    probe_docs = min(len(sequences), PROBE_DOCUMENTS) if level == "document" else 0
-    probe_lengths = np.array([len(s) for s in sequences[:probe_docs]])
-    probe_tokens = int(probe_lengths.sum())
-    probe_starts = np.concatenate(([0], np.cumsum(probe_lengths)[:-1])) if probe_docs else None
+    picked = probe_documents(len(sequences), probe) if level == "document" else np.arange(0)
+    probe_lengths = np.array([len(sequences[i]) for i in picked])
+    ends = np.cumsum([len(s) for s in sequences])
+    positions = np.concatenate([np.arange(ends[i] - len(sequences[i]), ends[i]) for i in picked]) if len(picked) else None
+    probe_starts = np.concatenate(([0], np.cumsum(probe_lengths)[:-1])) if len(picked) else None
     n_units = len(sequences) if level == "document" else len(history[0])
     points = grid(level)
     width = _width(len(points))
@@ -263,8 +276,8 @@ def fit_ngram(sequences: list[np.ndarray], vocab: int, bos: int, alphas, level: 
             for step in STEPS:
                 levels = _quantize(counts, step)
                 bits = width + _context_bits(contexts, order, vocab) + _table_bits(levels, _deepest(step) + 2) + extra_bits
-                probe = (rows[:probe_tokens], history[0][:probe_tokens], probe_starts, probe_lengths) if probe_docs else None
-                score = _proxy(counts, levels, step, bits, n_units, alphas, vocab, probe, document_bound, splits)
+                on = (rows[positions], history[0][positions], probe_starts, probe_lengths) if positions is not None else None
+                score = _proxy(counts, levels, step, bits, n_units, alphas, vocab, on, document_bound, splits)
                 if best is None or score < best[0]:
                     best = (score, points.index((order, k, step)), contexts, levels)
     _, choice, contexts, levels = best

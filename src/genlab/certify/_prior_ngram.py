@@ -14,8 +14,8 @@ predicted from its longest context seen in the prior text (at most order - 1 tok
 (order, D) is public (:data:`ORDERS` x :data:`DISCOUNTS`); the code file is the grid point's
 index in ceil(log2 |grid|) bits, zero-padded to a byte: everything else comes from the public
 text. The grid point is chosen on the training documents (paid for in the code) by the proxy of
-genlab.certify._ngram: the statement of the baseline's ``level`` on the first PROBE_DOCUMENTS
-training documents.
+genlab.certify._ngram: the statement of the baseline's ``level`` on PROBE_DOCUMENTS training
+documents spread evenly over all of them.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from genlab.certify._ngram import PROBE_DOCUMENTS, _rank_table, _width, proxy_bound
+from genlab.certify._ngram import _rank_table, _width, probe_documents, proxy_bound
 
-ORDERS = (1, 2, 3, 4, 5)
+ORDERS = (1, 2, 3, 4, 5, 6)
 DISCOUNTS = (0.5, 0.75, 0.9)
 
 
@@ -143,20 +143,26 @@ def _encode(choice: int) -> bytes:
     return int(text, 2).to_bytes(len(text) // 8, "big") if text else b""
 
 
-def fit_prior_ngram(prior: PriorCounts, sequences: list[np.ndarray], alphas, level: str, *, document_bound: str = "hoeffding", splits: int = 1024, extra_bits: int = 0) -> PriorNgramBaseline:
-    """The grid point whose proxy bound for ``level`` is smallest on the training ``sequences``."""
-    probe = sequences[: min(len(sequences), PROBE_DOCUMENTS)]
+def fit_prior_ngram(prior: PriorCounts, sequences: list[np.ndarray], alphas, level: str, *, document_bound: str = "hoeffding", splits: int = 1024, extra_bits: int = 0,
+                    probe: str = "spread") -> PriorNgramBaseline:
+    """The grid point whose proxy bound for ``level`` is smallest on the training documents of
+    genlab.certify._ngram.probe_documents(``probe``)."""
+    probe = [sequences[i] for i in probe_documents(len(sequences), probe)]
     lengths = np.array([len(s) for s in probe])
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     y = np.concatenate(probe).astype(np.int64)
     n_units = len(sequences) if level == "document" else int(sum(len(s) for s in sequences))
+    points = grid()
+    rows = {order: prior.rows(probe, order) for order in ORDERS}
     best = None
-    for choice, (order, discount) in enumerate(grid()):
-        p = prior.table(order, discount)[prior.rows(probe, order), y]
-        bits = 8 * len(_encode(choice)) + extra_bits
-        score = proxy_bound(p, starts, lengths, bits, n_units, alphas, prior.vocab, level, document_bound, splits)
-        if best is None or score < best[0]:
-            best = (score, choice)
+    for discount in DISCOUNTS:
+        table = prior.table(max(ORDERS), discount)  # a lower order's rows are its first rows (shortest contexts first)
+        for order in ORDERS:
+            choice = points.index((order, discount))
+            bits = 8 * len(_encode(choice)) + extra_bits
+            score = proxy_bound(table[rows[order], y], starts, lengths, bits, n_units, alphas, prior.vocab, level, document_bound, splits)
+            if best is None or score < best[0]:
+                best = (score, choice)
     order, discount = grid()[best[1]]
     return PriorNgramBaseline(level, order, discount, prior, _encode(best[1]))
 

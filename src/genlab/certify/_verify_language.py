@@ -150,7 +150,8 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
         stored = result["baselines"].get(name)
         if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
             continue
-        table = fit_ngram(sequences, vocab, tokenizer.bos_id, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tok_bits)
+        table = fit_ngram(sequences, vocab, tokenizer.bos_id, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tok_bits,
+                          probe=config.baseline_probe)
         sha = hashlib.sha256(table.payload).hexdigest()
         code_path = folder / f"baseline-{name}.code"
         same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
@@ -191,7 +192,8 @@ def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences,
         stored = result["baselines"].get(name)
         if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
             continue
-        table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=result["bits"]["tokenizer"])
+        table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=result["bits"]["tokenizer"],
+                                probe=config.baseline_probe)
         code_path = folder / f"baseline-{name}.code"
         same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
         check(f"baseline {name}: code", hashlib.sha256(table.payload).hexdigest() == stored["code_sha256"] and same_file and stored["bits"]["table"] == table.bits,

@@ -72,8 +72,6 @@ WEIGHTS_FOLDER = Path(__file__).parent / "weights"
 BYTE_GPTS = {
     "byte-gpt-nano-manuals": ByteGPTSpec(size="gpt-nano", corpus="manuals", context=128,
                                          train={"epochs": 5.0, "lr": 3e-3, "batch_size": 32, "optimizer": "adamw", "weight_decay": 0.01, "schedule": "onecycle"}),
-    "byte-gpt-micro-manuals": ByteGPTSpec(size="gpt-micro", corpus="manuals", context=128,
-                                          train={"epochs": 3.0, "lr": 3e-3, "batch_size": 32, "optimizer": "adamw", "weight_decay": 0.01, "schedule": "onecycle"}),
 }
 
 
