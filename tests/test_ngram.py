@@ -71,3 +71,14 @@ def test_bigram_rows_follow_the_longest_kept_context():
 def test_grid_is_public_and_fixed():
     assert len(grid("document")) == 3 + 2 * 11 * 3 and len(grid("token")) == 3 + 2 * 15 * 3
     assert all(k == 0 for o, k, _ in grid("document") if o == 1)
+
+
+def test_certificates_written_before_the_spread_probe_read_back_with_the_first_documents():
+    from genlab.certify import LMCertifyConfig
+
+    assert LMCertifyConfig().baseline_probe == "spread"
+    old = LMCertifyConfig().to_dict()
+    del old["baseline_probe"]
+    assert LMCertifyConfig.from_dict(old).baseline_probe == "first"  # so verify refits their baselines as they were chosen
+    with pytest.raises(ValueError, match="baseline_probe"):
+        LMCertifyConfig(baseline_probe="random")
