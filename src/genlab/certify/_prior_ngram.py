@@ -117,6 +117,7 @@ class PriorNgramBaseline:
     prior: PriorCounts
     payload: bytes
     name: str = "prior n-gram"
+    _cache: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def bits(self) -> int:
@@ -124,13 +125,19 @@ class PriorNgramBaseline:
 
     def score(self, sequences: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per document, each token's probability and rank (the format of score_documents)."""
-        table = self.prior.table(self.order, self.discount)
-        greater = _rank_table(table)
+        table, greater = self._table_and_ranks()
         flat = np.concatenate(sequences).astype(np.int64)
         rows = self.prior.rows(sequences, self.order)
         p, r = table[rows, flat], greater[rows, flat]
         cuts = np.cumsum([len(s) for s in sequences])[:-1]
         return list(zip(np.split(p, cuts), np.split(r.astype(np.int32), cuts)))
+
+    def _table_and_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows and their rank table, built once (score is called on the training sample, then on test documents)."""
+        if self._cache is None:
+            table = self.prior.table(self.order, self.discount)
+            self._cache = (table, _rank_table(table))
+        return self._cache
 
     def to_dict(self) -> dict:
         return {"name": f"{self.order}-gram of the prior's text", "level": self.level, "order": self.order, "discount": self.discount, "bits": self.bits}
