@@ -117,6 +117,31 @@ def test_a_pretrained_base_gives_its_text_to_the_baselines_and_verify_checks_it(
         genlab.verify(folder, model=copy.deepcopy(pristine), train_documents=docs, tokenizer=ByteTokenizer(), progress=False)
 
 
+def test_a_data_dependent_prior_is_trained_on_one_part_bounded_on_the_other_and_verified(tmp_path):
+    config = LMCertifyConfig(**{**TINY.to_dict(), "train": TINY.train, "qat": TINY.qat, "prior": "data-dependent", "prior_fraction": 0.4,
+                                "prior_train": TrainConfig(epochs=3, lr=0.01, batch_size=16, optimizer="adamw", schedule="onecycle")})
+    folder, pristine, docs, result = _certify(tmp_path, ByteTokenizer(), config)
+    total = sum(len(d.encode()) for d in docs)
+    assert result.prior["documents"] == 108 and result.n_documents == 162  # 0.4 x 270 train theta_0, the bound sees only the rest
+    assert result.n_tokens + result.prior["tokens"] == total and result.prior_text["tokens"] == result.prior["tokens"]  # disjoint parts, the whole set
+    alone = result.baselines["prior-model"]
+    assert alone["bits_total"] == 0 and alone["bounds"]["document/loss"]["n_bits"] == 0
+    assert alone["empirical"]["document/loss_unsmoothed"] < 5.0  # theta_0 was trained: a seeded GPT pays ~8 bits per byte (uniform over 257)
+    assert (folder / "theta0.safetensors").is_file() and result.base_sha256 == result.prior["sha256"]
+    report = _verify(folder, pristine, docs, ByteTokenizer())
+    assert report.ok, [c for c in report.checks if not c.ok]
+    assert {"theta_0 (data-dependent prior)", "prior text", "baseline prior-model: document/loss", "best baseline and margins"} <= {c.name for c in report.checks}
+
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(folder / "theta0.safetensors"))
+    key = next(k for k in weights if k.endswith("ln_f.bias"))
+    weights[key] = weights[key] + 0.01
+    save_file(weights, str(folder / "theta0.safetensors"))
+    tampered = _verify(folder, pristine, docs, ByteTokenizer())
+    assert not tampered.ok and not next(c for c in tampered.checks if c.name == "theta_0 (data-dependent prior)").ok
+
+
 def test_every_stored_statement_recomputes_from_its_fields(byte_certificate):
     _, _, _, result = byte_certificate
     for key, statement in result.bounds.items():

@@ -141,6 +141,15 @@ class LMCertifyConfig(Config):
             (genlab.certify._ngram.probe_documents): ``spread`` evenly over all of them, or
             ``first`` (certificates written before the spread probe read back as it; for the
             built-in corpus those are King James verses only, which under-tuned the baselines).
+        prior: ``data-independent`` (the model's weights as given are theta_0: a seeded
+            initialisation, or a model pretrained on other text) or ``data-dependent``: the
+            training documents are split by a permutation seeded by ``seed``; theta_0 is the model
+            trained on the first part (``prior_fraction``, all parameters, ``prior_train``) and
+            every statement is bounded on the rest only (n shrinks, theta_0 is free), while the
+            baselines get the first part as their prior text (an n-gram of it, free too) and
+            theta_0 itself is a baseline at zero bits.
+        prior_fraction: share of the training documents that trains theta_0 (data-dependent prior).
+        prior_train: full-parameter training of theta_0 (data-dependent prior only).
         train, qat: training of z, then quantization-aware training.
         seed: seeds theta_0's LoRA factors and P (never the subsample: that is drawn from fresh
             randomness after the code file is written, and recorded).
@@ -166,6 +175,9 @@ class LMCertifyConfig(Config):
     document_bound: str = "split-kl"
     splits: int = 1024
     baseline_probe: str = "spread"
+    prior: str = "data-independent"
+    prior_fraction: float = 0.5
+    prior_train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=1.0, lr=3e-3, batch_size=32, optimizer="adamw", weight_decay=0.01, schedule="onecycle"))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.1, lr=0.01, batch_size=32, schedule="onecycle"))
     qat: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=0.02, lr=0.003, batch_size=32))
     seed: int = 0
@@ -174,6 +186,8 @@ class LMCertifyConfig(Config):
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
         check_choice("baseline_probe", self.baseline_probe, ("spread", "first"))
+        check_choice("prior", self.prior, PRIORS)
+        check_fraction("prior_fraction", self.prior_fraction, example=0.5)
         check_fraction("delta", self.delta, example=0.05)
         check_fraction("sample_share", self.sample_share, example=0.5)
         check_coder(self.coder, self.code_format)

@@ -50,7 +50,7 @@ from torch import nn
 from genlab.certify._config import LMCertifyConfig
 from genlab.certify._statements import TOP_K, alpha_bits, best_baselines, draw_subsample, empirical_risks, score_sample, statements
 from genlab.config import Result
-from genlab.certify._classifier import quantization_aware_training
+from genlab.certify._classifier import quantization_aware_training, split_prior_bound
 from genlab.certify._ngram import fit_ngram
 from genlab.certify._prior_ngram import PriorCounts, documents_sha256, fit_prior_ngram
 from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, encode_merges
@@ -98,6 +98,7 @@ class LMCertifyResult(Result):
     baselines: dict = field(default_factory=dict)
     base_sha256: str = ""
     prior_text: dict = field(default_factory=dict)
+    prior: dict = field(default_factory=dict)
 
     @property
     def document_bound(self) -> float:
@@ -165,6 +166,11 @@ def certify_language_model(
     if probe.shape[-1] < vocab:
         raise ValueError(f"the model has {probe.shape[-1]} output logits but the tokenizer {vocab} tokens; build the model with vocab_size={vocab}")
     vocab = int(probe.shape[-1])  # a wider head than the tokenizer: the smoothing spreads over all of it
+    prior_info = {}
+    if config.prior == "data-dependent":
+        docs, held = split_documents(docs, config.prior_fraction, config.seed)
+        model, prior_info = _train_prior(model, held, tokenizer, config, run, progress)
+        prior_documents = held if prior_documents is None else [*prior_documents, *held]
     sequences = encode_documents(tokenizer, docs)
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
@@ -235,6 +241,10 @@ def certify_language_model(
             if run is not None:
                 run.save_bytes(f"baseline-{name}.code", table.payload)
 
+    if prior_info:  # theta_0 alone, at zero bits: what the fine-tune's bits bought
+        baselines[PRIOR_MODEL] = _baseline_entry(PriorModelBaseline(), _scorer(base, bos, config, progress, "score theta_0"), tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets,
+                                                 doc_bytes, args, config, delta_each, test_seqs, test_bytes)
+
     counts = torch.bincount(indices, minlength=config.levels).tolist()
     n_trained = subspace.parametrization.size if hasattr(subspace.parametrization, "size") else subspace.theta0.numel()
     return LMCertifyResult(
@@ -266,6 +276,7 @@ def certify_language_model(
         baselines=baselines,
         base_sha256=parameters_sha256(base),
         prior_text=prior_text,
+        prior=prior_info,
     )
 
 
@@ -280,6 +291,47 @@ def _baseline_entry(table, score, tokenizer_bits: int, sequences, doc_sample, to
             "code_sha256": hashlib.sha256(table.payload).hexdigest(), "bounds": b_cert, "empirical": b_empirical}
 
 
+def split_documents(documents: Sequence[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """(bound documents, prior documents) of a data-dependent prior: the split of
+    genlab.certify._classifier.split_prior_bound over the documents' indices (each part in corpus order)."""
+    prior_idx, bound_idx = split_prior_bound(len(documents), fraction, seed)
+    if len(prior_idx) == 0 or len(bound_idx) < 2:
+        raise ValueError(f"prior_fraction {fraction} of {len(documents)} documents leaves {len(prior_idx)} to train theta_0 and {len(bound_idx)} to bound on; "
+                         "both parts need documents (the bound at least 2)")
+    return [documents[i] for i in bound_idx.tolist()], [documents[i] for i in prior_idx.tolist()]
+
+
+def _train_prior(model: CausalLM, documents: list[str], tokenizer, config: LMCertifyConfig, run, progress: bool) -> tuple[CausalLM, dict]:
+    """theta_0 of a data-dependent prior: a copy of ``model`` with all parameters trained on the
+    prior's documents (saved into the run as theta0.safetensors, from which verify starts)."""
+    prior_model = copy.deepcopy(model)
+    sequences = encode_documents(tokenizer, documents)
+    x, y = document_windows(sequences, tokenizer.bos_id, config.context)
+    history = train(prior_model, x, y, config.prior_train, device=config.device, run=run, tag="prior theta_0", progress=progress)
+    prior_model = prior_model.cpu().eval()
+    if run is not None:
+        run.save_tensors(THETA0_FILE, {k: v.detach().clone() for k, v in prior_model.state_dict().items()})
+    return prior_model, {"kind": "data-dependent", "fraction": config.prior_fraction, "documents": len(documents), "tokens": int(sum(len(q) for q in sequences)),
+                         "train_loss_nats": history[-1]["loss"] if history else None, "sha256": parameters_sha256(prior_model)}
+
+
+def _scorer(model: nn.Module, bos: int, config: LMCertifyConfig, progress: bool, tag: str):
+    return lambda seqs: score_documents(model, seqs, bos, config.context, device=config.device, progress=progress, tag=tag)
+
+
+@dataclass
+class PriorModelBaseline:
+    """theta_0 of a data-dependent prior as a baseline: nothing to code, zero bits."""
+
+    payload: bytes = b""
+    bits: int = 0
+
+    def to_dict(self) -> dict:
+        return {"name": "theta_0 alone (the data-dependent prior, zero bits)", "level": "both", "bits": 0}
+
+
+THETA0_FILE = "theta0"
+PRIOR_MODEL = "prior-model"
 BASELINES = (("unigram", "document", (1,)), ("ngram-document", "document", (1, 2, 3)), ("ngram-token", "token", (1, 2, 3)))
 PRIOR_BASELINES = (("prior-ngram-document", "document"), ("prior-ngram-token", "token"))
 

@@ -10,6 +10,7 @@ a pretrained base, also the n-gram of its pretraining text, whose hash is record
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -21,7 +22,7 @@ import torch
 from genlab import bounds
 from genlab.certify._verify import Check, VerifyReport
 from genlab.certify._config import LMCertifyConfig
-from genlab.certify._language import BASELINES, PRIOR_BASELINES, CODE_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256
+from genlab.certify._language import BASELINES, PRIOR_BASELINES, PRIOR_MODEL, CODE_FILE, THETA0_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256, split_documents
 from genlab.certify._statements import TOP_K, best_baselines, draw_subsample, score_sample, statements
 from genlab.certify._ngram import decode_ngram, fit_ngram
 from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngram
@@ -109,6 +110,13 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     check("tokenizer", tok_bits == result["bits"]["tokenizer"] and same,
           f"{tokenizer.kind}, {tokenizer.vocab_size} tokens, {tok_bits} bits (result says {result['bits']['tokenizer']}); tokenizer.json matches")
     docs = [d.decode("utf-8") if isinstance(d, bytes) else d for d in train_documents]
+    model = model if isinstance(model, CausalLM) else CausalLM(model)
+    if config.prior == "data-dependent":
+        docs, held = split_documents(docs, config.prior_fraction, config.seed)
+        model, ok = _load_prior(folder, model, result, len(held), check)
+        if not ok:
+            return VerifyReport(str(folder), checks)
+        prior_documents = held if prior_documents is None else [*prior_documents, *held]
     sequences = encode_documents(tokenizer, docs)
     lengths = np.array([len(s) for s in sequences])
     n_documents, n_tokens = len(sequences), int(lengths.sum())
@@ -118,7 +126,6 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     check("training data", (n_documents, n_tokens, n_bytes) == (result["n_documents"], result["n_tokens"], result["n_bytes"]),
           f"{n_documents:,} documents, {n_tokens:,} tokens, {n_bytes:,} bytes")
 
-    model = model if isinstance(model, CausalLM) else CausalLM(model)
     with torch.no_grad():
         vocab = int(model(torch.tensor([[0]])).shape[-1])
     base = _build(model, config).base
@@ -167,11 +174,42 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     if result.get("prior_text"):
         expected += len(PRIOR_BASELINES)
         baselines.update(_verify_prior_baselines(result, prior_documents, tokenizer, sequences, vocab, config, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each, folder, check))
+    if config.prior == "data-dependent":
+        expected += 1
+        stored = result["baselines"].get(PRIOR_MODEL)
+        if check(f"baseline {PRIOR_MODEL} present", stored is not None, "recorded in result.json" if stored else "missing"):
+            check(f"baseline {PRIOR_MODEL}: zero bits", stored["bits_total"] == tok_bits, f"theta_0 pays only the tokenizer's {tok_bits} bits (result says {stored['bits_total']})")
+            b_scores = score_sample(lambda seqs: score_documents(base, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score theta_0"),
+                                    sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+            b_cert, _ = statements(b_scores, *args, tok_bits, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
+            _compare(f"baseline {PRIOR_MODEL}", b_cert, stored["bounds"], check)
+            baselines[PRIOR_MODEL] = {"bounds": b_cert}
     if len(baselines) == expected:
         best = best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
         ok = all(best[k]["name"] == result["baseline"]["bounds"][k]["name"] and abs(best[k]["margin"] - result["baseline"]["bounds"][k]["margin"]) <= 2 * TOLERANCE for k in best)
         check("best baseline and margins", ok, ", ".join(f"{k}: {best[k]['name']} {best[k]['margin']:+.3f}" for k in ("document/loss", "token/loss")))
     return VerifyReport(str(folder), checks)
+
+
+def _load_prior(folder: Path, model: CausalLM, result: dict, held: int, check) -> tuple[CausalLM, bool]:
+    """theta_0 of a data-dependent prior from the folder's theta0.safetensors, checked against the
+    recorded hash and count of documents it was trained on."""
+    from safetensors.torch import load_file
+
+    path = folder / f"{THETA0_FILE}.safetensors"
+    if not check("theta_0 present", path.is_file(), f"{path.name} holds the data-dependent prior's weights"):
+        return model, False
+    prior = copy.deepcopy(model)
+    try:
+        prior.load_state_dict(load_file(str(path)), strict=True)
+    except RuntimeError as e:
+        check("theta_0 loads", False, str(e).splitlines()[0])
+        return model, False
+    stored = result.get("prior") or {}
+    sha = parameters_sha256(prior)
+    ok = check("theta_0 (data-dependent prior)", sha == stored.get("sha256") and held == stored.get("documents"),
+               f"parameters sha256 {sha[:16]}..., trained on the {held:,} documents of the seeded split (result says {stored.get('documents')}, {str(stored.get('sha256'))[:16]}...)")
+    return prior.eval(), ok
 
 
 def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences, vocab: int, config: LMCertifyConfig, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each: float, folder: Path, check) -> dict:

@@ -190,7 +190,10 @@ def certify_lm(
     result, run = _run_study(
         lambda: certify_lm_builtin(corpus, model, config, store=store, tokenizer=tokenizer, vocab=vocab, max_documents=max_documents, pretrained=pretrained, progress=not quiet),
         out, f"the run is marked failed in {out}", (ValueError, TrainingDivergedError))
-    if result.prior_text:
+    if result.prior:
+        console.print(f"prior = theta_0 trained on {result.prior['documents']:,} of the training documents (data-dependent; the bounds use the other {result.n_documents:,}); "
+                      "the baselines include theta_0 alone and an n-gram of the same documents")
+    if result.prior_text and not result.prior:
         console.print(f"prior = {pretrained}, pretrained on {result.prior_text['documents']:,} other documents (none of them in {corpus}); the baselines include an n-gram of the same text")
         model = pretrained
     elif pretrained:

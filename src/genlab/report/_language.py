@@ -156,7 +156,13 @@ def _baselines_table(result: dict) -> str:
                "every bit of their code files counted, a trained tokenizer's bits included), each chosen on the training data "
                f"for one statement and bounded exactly like the model. Taking the best of {len(baselines)} is not paid for here "
                f"({math.ceil(math.log2(len(baselines)))} bits), which favours the baselines.</p>")
-    if result.get("prior_text"):
+    if (result.get("prior") or {}).get("kind") == "data-dependent":
+        p = result["prior"]
+        caption += (f"<p>Data-dependent prior: theta_0 is the model trained on {p['documents']:,} of the training documents ({p['tokens']:,} tokens, "
+                    f"a share of {p['fraction']} drawn by a seeded permutation), and every bound above is on the other {result['n_documents']:,} only. "
+                    "The prior-model row is theta_0 itself at zero bits (what the fine-tune's bits bought); the prior-ngram rows are an "
+                    "n-gram of the same held documents, as free as theta_0.</p>")
+    elif result.get("prior_text"):
         t = result["prior_text"]
         caption += (f"<p>The model's prior was pretrained on {t['documents']:,} other documents ({t['tokens']:,} tokens), free of charge; "
                     "the prior-ngram rows are an interpolated absolute-discounting n-gram of that same text, equally free "
@@ -269,7 +275,10 @@ def _assumptions(result: dict, pretrained: bool) -> str:
         "The bounds are for the model decoded from model.code, whose code length counts every part listed under Bits.",
     ]
     note = f'<div class="note">Pretrained base: {PRETRAINED_WARNING}.</div>' if pretrained else ""
-    if result.get("prior_text"):
+    if (result.get("prior") or {}).get("kind") == "data-dependent":
+        note = (f'<div class="note">Data-dependent prior: theta_0 was trained on {_fmt(result["prior"]["documents"])} training documents that no bound '
+                "uses (theta0.safetensors in this folder, its hash in result.json); the bounds are on the rest.</div>")
+    elif result.get("prior_text"):
         note = (f'<div class="note">Pretrained base: {PRETRAINED_WARNING}. This one was pretrained on {_fmt(result["prior_text"]["documents"])} '
                 "documents recorded by hash in result.json (for genlab's byte-gpt-nano-manuals: the manuals corpus, from which every "
                 "document of the english corpus is removed).</div>")
