@@ -50,6 +50,12 @@ def test_mlp_sweep_records_curves_and_the_command_writes_a_report(tmp_path):
     res = CliRunner().invoke(app, ["double-descent", "--dataset", "digits", "--n", "200", "--model", "mlp", "--widths", "2,8,32", "--epochs", "20",
                                    "--eval-every", "5", "--label-noise", "0.1", "--loss", "mse", "--out", str(tmp_path), "--quiet"])
     assert res.exit_code == 0, res.output
+    full = CliRunner().invoke(app, ["double-descent", "--dataset", "digits", "--n", "100", "--model", "mlp", "--widths", "4,64", "--epochs", "10", "--optimizer", "lbfgs",
+                                    "--batch-size", "100", "--lr", "1", "--eval-every", "5", "--loss", "mse", "--out", str(tmp_path / "lbfgs"), "--quiet"])
+    assert full.exit_code == 0, full.output
+    wide = json.loads((next(p for p in (tmp_path / "lbfgs").iterdir() if p.is_dir()) / "result.json").read_text())
+    assert wide["train_error"][-1] == 0.0  # 64 hidden units on 100 digits: full-batch L-BFGS interpolates
+    assert res.exit_code == 0, res.output
     folder = next(p for p in tmp_path.iterdir() if p.is_dir())
     result = json.loads((folder / "result.json").read_text())
     assert result["epochs"]["8"] == [5, 10, 15, 20] and len(result["curves"]["32"]["test"]) == 4
@@ -58,3 +64,20 @@ def test_mlp_sweep_records_curves_and_the_command_writes_a_report(tmp_path):
     assert bad.exit_code == 2 and "increasing" in bad.output
     with pytest.raises(ValueError, match="model"):
         DoubleDescentConfig(model="svm")
+
+
+def test_lbfgs_in_the_shared_trainer_reaches_the_least_squares_solution():
+    from genlab.phenomena.double_descent._run import _MSE
+    from genlab.train import TrainConfig, train
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 4, generator=g)
+    y = torch.randint(0, 3, (50,), generator=g)
+    model = torch.nn.Linear(4, 3)
+    train(model, x, y, TrainConfig(epochs=30, batch_size=50, lr=1.0, optimizer="lbfgs", schedule="constant"), loss_fn=_MSE(3), progress=False)
+    design = np.hstack([x.numpy(), np.ones((50, 1))]).astype(np.float64)
+    solution, *_ = np.linalg.lstsq(design, np.eye(3)[y.numpy()], rcond=None)
+    fitted = np.vstack([model.weight.detach().numpy().T, model.bias.detach().numpy()[None, :]])
+    assert np.allclose(fitted, solution, atol=1e-4), np.abs(fitted - solution).max()
+    with pytest.raises(ValueError, match="lbfgs"):
+        TrainConfig(optimizer="lbfgs", weight_decay=1e-4)

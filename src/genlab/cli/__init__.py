@@ -570,7 +570,9 @@ def grok(
 @config_options(DoubleDescentConfig)
 def double_descent(
     epochs: Optional[float] = typer.Option(None, help="MLP: training epochs per width (the cap) [default: 500]"),
-    lr: Optional[float] = typer.Option(None, help="MLP: Adam learning rate [default: 0.001]"),
+    lr: Optional[float] = typer.Option(None, help="MLP: learning rate [default: 0.001]"),
+    optimizer: Optional[str] = typer.Option(None, help="MLP: adam, adamw, sgd or lbfgs (full batch: set --batch-size to n and --lr 1) [default: adam]"),
+    batch_size: Optional[int] = typer.Option(None, help="MLP: examples per step [default: 128]"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
     fields: dict | None = None,
@@ -580,7 +582,7 @@ def double_descent(
     from genlab.recipes import double_descent_builtin
     from genlab.store import RunStore
 
-    config = _study_config(DoubleDescentConfig, fields, epochs=epochs, lr=lr)
+    config = _study_config(DoubleDescentConfig, fields, epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size)
     result, run = _run_study(lambda: double_descent_builtin(config, store=RunStore(out), progress=not quiet), out,
                              f"the run is marked failed in {out}; the widths measured so far are in its metrics.jsonl")
     table = Table("width", "train error", "test error", title=f"double descent: {config.dataset}, {config.model}, n = {config.n}")

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from genlab.config import Config, check_choice, check_int, check_positive
 
-OPTIMIZERS = ("adam", "adamw", "sgd")
+OPTIMIZERS = ("adam", "adamw", "sgd", "lbfgs")
 SCHEDULES = ("cosine", "constant", "onecycle")
 
 
@@ -22,7 +22,9 @@ class TrainConfig(Config):
         epochs: passes over the training tensors.
         batch_size: examples per step.
         lr: peak learning rate.
-        optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``).
+        optimizer: ``adam``, ``adamw``, ``sgd`` (with ``momentum``) or ``lbfgs`` (torch's L-BFGS
+            with a strong-Wolfe line search, history 100: each step runs up to 20 iterations on
+            its batch; meant for full-batch training, ``batch_size`` >= the examples, lr 1).
         weight_decay: decoupled for adamw, L2 for the others.
         schedule: ``cosine`` (decay to 0), ``constant``, or ``onecycle`` (linear warm-up over
             the first 10% of steps, then cosine decay).
@@ -57,6 +59,8 @@ class TrainConfig(Config):
         check_int("batch_size", self.batch_size)
         check_positive("lr", self.lr)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.optimizer == "lbfgs" and (self.sam_rho > 0 or self.weight_decay > 0):
+            raise ValueError("optimizer lbfgs takes neither sam_rho nor weight_decay (add a penalty to the loss instead); set them to 0")
         check_choice("schedule", self.schedule, SCHEDULES)
         object.__setattr__(self, "betas", tuple(self.betas))  # a list when read back from JSON
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):

@@ -21,11 +21,16 @@ def _batch(t: torch.Tensor, idx: torch.Tensor, device) -> torch.Tensor:
     return out.to(device, non_blocking=True)
 
 
+LBFGS_ITERATIONS = 20  # L-BFGS iterations per training step (torch's default max_iter)
+
+
 def _optimizer(params: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
+    if config.optimizer == "lbfgs":
+        return torch.optim.LBFGS(params, lr=config.lr, max_iter=LBFGS_ITERATIONS, history_size=100, line_search_fn="strong_wolfe")
     return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, nesterov=config.momentum > 0, weight_decay=config.weight_decay)
 
 
@@ -206,6 +211,15 @@ def train(
                     return perturbed
 
                 opt.step(closure)
+            elif config.optimizer == "lbfgs":
+                def reevaluate(xb=xb, yb=yb):  # L-BFGS evaluates the loss at every iterate of its line search
+                    opt.zero_grad(set_to_none=True)
+                    out = model(xb)
+                    value = loss_fn(out.reshape(-1, out.shape[-1]), yb) if out.dim() == 3 else loss_fn(out, yb)
+                    value.backward()
+                    return value
+
+                opt.step(reevaluate)
             else:
                 opt.step()
             step += 1
