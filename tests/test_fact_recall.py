@@ -74,6 +74,31 @@ def test_gpt2_conv1d_layers_are_pruned_per_output_row():
     assert torch.equal(pruned.model.lm_head.weight, gpt.model.lm_head.weight)
 
 
+def test_sequential_wanda_equals_pruning_block_by_block_with_full_passes():
+    """The reference: before each block, a full forward pass of the model as pruned so far gives
+    that block's input norms (one pass per block, as slow as it is plain)."""
+    from genlab.models import GPTConfig, build_gpt
+    from genlab.phenomena.fact_recall._prune import _prune_layers, prunable_layers, prune_sequential, transformer_blocks
+
+    torch.manual_seed(0)
+    gpt = build_gpt(GPTConfig(size="gpt-nano", vocab_size=13, context=12))
+    batches = [torch.randint(0, 13, (4, 12)) for _ in range(3)]
+    fast = prune_sequential(copy.deepcopy(gpt), 0.4, batches)
+    slow = copy.deepcopy(gpt)
+    blocks = transformer_blocks(slow)
+    assert blocks is slow.model.transformer.h and len(blocks) == 2
+    for block in blocks:
+        norms = input_norms(slow, batches)
+        mine = {id(m) for m in block.modules()}
+        _prune_layers({n: m for n, m in prunable_layers(slow).items() if id(m) in mine}, 0.4, "wanda", norms)
+    for (name, a), b in zip(fast.state_dict().items(), slow.state_dict().values()):
+        assert torch.equal(a == 0, b == 0), name
+    dense = prune(copy.deepcopy(gpt), 0.4, "wanda", input_norms(gpt, batches))
+    second = "model.transformer.h.1.mlp.c_proj.weight"
+    assert not torch.equal(dense.state_dict()[second] == 0, fast.state_dict()[second] == 0)  # the second block sees the pruned first block's outputs
+    assert torch.equal(dense.state_dict()["model.transformer.h.0.attn.c_attn.weight"] == 0, fast.state_dict()["model.transformer.h.0.attn.c_attn.weight"] == 0)
+
+
 def test_prompts():
     facts = fact_prompts()
     assert len(facts) >= 100 and len(set(p for p, _ in facts)) == len(facts)

@@ -7,7 +7,7 @@ retrieval episodes. Fact recall: closed-book prompts the unpruned model answers;
 answer is in the prompt.
 
 Entry point: ``run(FactRecallConfig(...), run=<store run>)`` returns a ``FactRecallResult``;
-``prune``, ``input_norms`` and ``answered`` work on a user's own model.
+``prune``, ``prune_sequential``, ``input_norms`` and ``answered`` work on a user's own model.
 """
 
 from genlab._lazy import lazy_exports
@@ -15,6 +15,6 @@ from genlab._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_config": ("PRUNING", "FactRecallConfig"),
     "_prompts": ("fact_prompts", "in_context_prompts"),
-    "_prune": ("input_norms", "prunable_layers", "prune"),
+    "_prune": ("input_norms", "prunable_layers", "prune", "prune_sequential", "transformer_blocks"),
     "_run": ("FactRecallResult", "answered", "contrast", "episodes", "fact_accuracy", "fact_rows", "icl_accuracy", "run", "synthetic_facts", "synthetic_vocabulary"),
 })

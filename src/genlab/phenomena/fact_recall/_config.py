@@ -23,6 +23,10 @@ class FactRecallConfig(Config):
         sparsities: the shares of every linear layer's weights removed (0: the unpruned model).
         methods: one-shot pruning methods: ``wanda`` (|W| x input norm, per output row) and
             ``magnitude`` (|W|, per layer).
+        wanda_calibration: ``sequential`` (Wanda's official procedure: block by block, each
+            block's input norms through the already pruned blocks before it) or ``dense`` (every
+            norm from one pass of the unpruned model; results written before the choice read back
+            as it).
         calibration: Wanda's calibration sequences (training documents of the english corpus).
         calibration_tokens: tokens per calibration sequence.
         icl_prompts: in-context prompt candidates (key-value lookups and in-context
@@ -49,6 +53,7 @@ class FactRecallConfig(Config):
     pretrained: str | None = "smollm2-135m"
     sparsities: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     methods: tuple[str, ...] = PRUNING
+    wanda_calibration: str = "sequential"
     calibration: int = 128
     calibration_tokens: int = 128
     icl_prompts: int = 100
@@ -64,9 +69,16 @@ class FactRecallConfig(Config):
     seed: int = 0
     device: str = "cpu"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "FactRecallConfig":
+        data = dict(data)
+        data.setdefault("wanda_calibration", "dense")  # results written before the choice: one pass of the unpruned model
+        return super().from_dict(data)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", check_choices("methods", self.methods, PRUNING))
         check_choice("icl_task", self.icl_task, ICL_TASKS)
+        check_choice("wanda_calibration", self.wanda_calibration, ("sequential", "dense"))
         object.__setattr__(self, "sparsities", tuple(self.sparsities))
         object.__setattr__(self, "sizes", tuple(self.sizes))
         if not self.sparsities or self.sparsities[0] != 0 or list(self.sparsities) != sorted(set(self.sparsities)) or self.sparsities[-1] >= 1:

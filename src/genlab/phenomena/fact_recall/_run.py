@@ -14,7 +14,7 @@ from genlab.config import Result
 from genlab.models import count_parameters
 from genlab.phenomena.fact_recall._config import FactRecallConfig
 from genlab.phenomena.fact_recall._prompts import fact_prompts, in_context_prompts
-from genlab.phenomena.fact_recall._prune import input_norms, prune
+from genlab.phenomena.fact_recall._prune import input_norms, prune, prune_sequential
 from genlab.train import outputs, progress_bar, train
 
 # ----------------------------------------------------------------------------------------------
@@ -48,15 +48,20 @@ def answered(model: nn.Module, tokenizer, prompts: list[tuple[str, str]], *, max
     return out
 
 
-def pruning_curves(model: nn.Module, config: FactRecallConfig, norms, measure, after=None) -> dict:
+def pruning_curves(model: nn.Module, config: FactRecallConfig, batches, measure, after=None) -> dict:
     """Per pruning method, [{"sparsity", "fact", "icl", ...}] over ``config.sparsities``: a pruned
-    copy of ``model`` each, scored by ``measure(pruned) -> {"fact": ..., "icl": ..., ...}``;
-    ``after()`` runs after each."""
+    copy of ``model`` each (Wanda calibrated on ``batches`` as ``config.wanda_calibration`` says),
+    scored by ``measure(pruned) -> {"fact": ..., "icl": ..., ...}``; ``after()`` runs after each."""
+    dense = input_norms(model, batches) if "wanda" in config.methods and config.wanda_calibration == "dense" else None
     curves = {}
     for method in config.methods:
         curves[method] = []
         for sparsity in config.sparsities:
-            curves[method].append({"sparsity": sparsity, **measure(prune(copy.deepcopy(model), sparsity, method, norms))})
+            if method == "wanda" and config.wanda_calibration == "sequential":
+                pruned = prune_sequential(copy.deepcopy(model), sparsity, batches)
+            else:
+                pruned = prune(copy.deepcopy(model), sparsity, method, dense)
+            curves[method].append({"sparsity": sparsity, **measure(pruned)})
             if after is not None:
                 after()
     return curves
@@ -71,13 +76,12 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
     facts = [p for p, ok in zip(facts, answered(model, tokenizer, facts, max_new_tokens=config.max_new_tokens)) if ok]
     icl = [p for p, ok in zip(icl, answered(model, tokenizer, icl, max_new_tokens=config.max_new_tokens)) if ok]
     bar.advance(task)
-    norms = None
+    batches = None
     if "wanda" in config.methods:
         docs = load_corpus("english").train
         rng = np.random.default_rng(config.seed)
         seqs = [ids[: config.calibration_tokens] for ids in (tokenizer.encode(docs[i]) for i in rng.permutation(len(docs))) if len(ids) >= config.calibration_tokens]
         batches = [torch.tensor(seqs[i : i + 8]) for i in range(0, min(config.calibration, len(seqs)), 8)]
-        norms = input_norms(model, batches)
     lookup = np.array([p.startswith("Table:") for p, _ in icl])
 
     def measure(m: nn.Module) -> dict:
@@ -85,7 +89,7 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
         return {"fact": float(np.mean(answered(m, tokenizer, facts, max_new_tokens=config.max_new_tokens))), "icl": float(ok.mean()),
                 "icl_lookup": float(ok[lookup].mean()) if lookup.any() else None, "icl_classification": float(ok[~lookup].mean()) if (~lookup).any() else None}
 
-    curves = pruning_curves(model, config, norms, measure, after=lambda: bar.advance(task))
+    curves = pruning_curves(model, config, batches, measure, after=lambda: bar.advance(task))
     return {"model": config.pretrained, "n_fact_candidates": len(fact_prompts()), "n_facts": len(facts), "n_icl_candidates": config.icl_prompts,
             "n_icl": len(icl), "n_icl_lookup": int(lookup.sum()), "facts": facts, "icl_examples": icl[:10], "curves": curves}
 
@@ -186,8 +190,7 @@ def _synthetic_study(config: FactRecallConfig, bar, task) -> dict:
         model.cpu()
         entry = {"parameters": count_parameters(model), "train_loss": history[-1]["loss"], "train_seconds": round(time.time() - start, 1),
                  "fact": fact_accuracy(model, facts, config), "icl": icl_accuracy(model, test_icl)}
-        norms = input_norms(model, calibration) if "wanda" in config.methods else None
-        entry["pruned"] = pruning_curves(model, config, norms, lambda m: {"fact": fact_accuracy(m, facts, config), "icl": icl_accuracy(m, test_icl)})
+        entry["pruned"] = pruning_curves(model, config, calibration, lambda m: {"fact": fact_accuracy(m, facts, config), "icl": icl_accuracy(m, test_icl)})
         out[size] = entry
         bar.advance(task)
     return {"facts": config.facts, "cities": config.cities, "chance_fact": 1 / config.cities, "chance_icl": 1 / VALUES, "models": out}
