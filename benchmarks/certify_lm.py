@@ -117,7 +117,8 @@ def main() -> None:
     previous = previous_rows("certify_lm", lambda r: r["case"])
     note = ("Byte tokens (bits per token = bits per byte), delta = 0.05 shared by all eight statements of a row; "
             "bounds in bits per byte, top-k as error rates. Each bound sits beside the best of three coded baselines (a unigram and two n-gram tables, "
-            "their code files range-coded, every bit counted; rows whose prior was pretrained on other text add two n-grams of that same text, free like the prior) "
+            "their code files range-coded, every bit counted; rows whose prior was pretrained on other text add two n-grams of that same text, free like the prior; "
+            "the data-dependent row's prior is gpt-nano trained on half the training documents, its bounds on the other half, and its baselines add theta_0 alone and an n-gram of the held half) "
             "bounded under the same statement, subsample and delta; margin = baseline bound - model bound "
             "(negative: the model does not beat it). The document bound is on the mean over documents of their bits per token, so the test value beside it is "
             "the same per-document mean (test bits/token, doc mean); test bits/byte is byte-weighted. "
