@@ -31,6 +31,9 @@ empirical entropy and bounded under the same statements, subsample and delta spl
 (a trained tokenizer's bits included); the result reads each statement against the best of them.
 When the model's prior was pretrained on other documents (``prior_documents``), the baselines get
 that text too (genlab.certify._prior_ngram): an n-gram counted on it, as free as the prior's weights.
+With a data-dependent prior (``config.prior``), theta_0 is the model trained on a seeded share of
+the training documents and the statements are bounded on the rest; the held share is the
+baselines' prior text, and theta_0 itself is one more baseline at zero bits.
 """
 
 from __future__ import annotations
