@@ -50,12 +50,6 @@ def test_mlp_sweep_records_curves_and_the_command_writes_a_report(tmp_path):
     res = CliRunner().invoke(app, ["double-descent", "--dataset", "digits", "--n", "200", "--model", "mlp", "--widths", "2,8,32", "--epochs", "20",
                                    "--eval-every", "5", "--label-noise", "0.1", "--loss", "mse", "--out", str(tmp_path), "--quiet"])
     assert res.exit_code == 0, res.output
-    full = CliRunner().invoke(app, ["double-descent", "--dataset", "digits", "--n", "100", "--model", "mlp", "--widths", "4,64", "--epochs", "10", "--optimizer", "lbfgs",
-                                    "--batch-size", "100", "--lr", "1", "--eval-every", "5", "--loss", "mse", "--out", str(tmp_path / "lbfgs"), "--quiet"])
-    assert full.exit_code == 0, full.output
-    wide = json.loads((next(p for p in (tmp_path / "lbfgs").iterdir() if p.is_dir()) / "result.json").read_text())
-    assert wide["train_error"][-1] == 0.0  # 64 hidden units on 100 digits: full-batch L-BFGS interpolates
-    assert res.exit_code == 0, res.output
     folder = next(p for p in tmp_path.iterdir() if p.is_dir())
     result = json.loads((folder / "result.json").read_text())
     assert result["epochs"]["8"] == [5, 10, 15, 20] and len(result["curves"]["32"]["test"]) == 4
@@ -64,6 +58,11 @@ def test_mlp_sweep_records_curves_and_the_command_writes_a_report(tmp_path):
     assert bad.exit_code == 2 and "increasing" in bad.output
     with pytest.raises(ValueError, match="model"):
         DoubleDescentConfig(model="svm")
+    full = CliRunner().invoke(app, ["double-descent", "--dataset", "digits", "--n", "100", "--model", "mlp", "--widths", "4,64", "--epochs", "10", "--optimizer", "lbfgs",
+                                    "--batch-size", "100", "--lr", "1", "--eval-every", "5", "--loss", "mse", "--out", str(tmp_path / "lbfgs"), "--quiet"])
+    assert full.exit_code == 0, full.output
+    wide = json.loads((next(p for p in (tmp_path / "lbfgs").iterdir() if p.is_dir()) / "result.json").read_text())
+    assert wide["train_error"][-1] == 0.0  # 64 hidden units on 100 digits: full-batch L-BFGS interpolates
 
 
 def test_lbfgs_in_the_shared_trainer_reaches_the_least_squares_solution():
