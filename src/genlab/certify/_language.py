@@ -211,8 +211,7 @@ def certify_language_model(
                          "set m_documents=None (all), or document_bound='hoeffding' to bound from a subsample")
     subsample_seed = _fresh_seed()  # drawn after the code file is fixed, from fresh randomness: independent of the model
     doc_sample, tok_docs, tok_offsets = draw_subsample(subsample_seed, lengths, m_documents, config.m_tokens)
-    model_scores = score_sample(lambda seqs: score_documents(decoded, seqs, bos, config.context, device=config.device, progress=progress, tag="score train sample"),
-                                 sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
+    model_scores = score_sample(_scorer(decoded, bos, config, progress, "score train sample"), sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
     args = (n_documents, n_tokens, vocab)
     cert, empirical = statements(model_scores, *args, bits_total, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
 

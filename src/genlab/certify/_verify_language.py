@@ -146,11 +146,19 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
     delta_each = config.delta / n_statements
     check("delta split", math.isclose(result["delta_per_statement"], delta_each, rel_tol=1e-12) and sample["statements"] == n_statements,
           f"{config.delta} / {n_statements} statements = {delta_each:.6g}")
-    scores = score_sample(lambda seqs: score_documents(decoded, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score"),
-                           sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
     args = (n_documents, n_tokens, vocab)
-    cert, _ = statements(scores, *args, result["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
-    _compare("model", cert, result["bounds"], check)
+
+    def rebound(who: str, score, bits: int, stored_bounds: dict) -> dict:
+        """Re-score the replayed subsample with ``score``, recompute every statement at ``bits``, and compare."""
+        recomputed, _ = statements(score_sample(score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes), *args, bits, config.alphas, delta_each,
+                                   config.sample_share, config.document_bound, config.splits)
+        _compare(who, recomputed, stored_bounds, check)
+        return recomputed
+
+    def rescorer(model, tag: str):
+        return lambda seqs: score_documents(model, seqs, tokenizer.bos_id, config.context, progress=progress, tag=tag)
+
+    cert = rebound("model", rescorer(decoded, "verify: re-score"), result["bits_total"], result["bounds"])
 
     baselines = {}
     for name, level, orders in BASELINES:
@@ -166,24 +174,17 @@ def verify_language_model(folder: str | Path, *, model=None, train_documents=Non
               f"refitted {table.name}: {table.bits} bits, sha256 {sha[:16]}... (result says {stored['bits_total'] - tok_bits} bits)")
         decoded_table = decode_ngram(table.payload, vocab, tokenizer.bos_id, level)
         check(f"baseline {name}: decode", np.array_equal(decoded_table.levels, table.levels), f"order {decoded_table.order}, {len(decoded_table.contexts)} contexts, step {decoded_table.step}")
-        b_scores = score_sample(decoded_table.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-        b_cert, _ = statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
-        _compare(f"baseline {name}", b_cert, stored["bounds"], check)
-        baselines[name] = {"bounds": b_cert}
+        baselines[name] = {"bounds": rebound(f"baseline {name}", decoded_table.score, stored["bits_total"], stored["bounds"])}
     expected = len(BASELINES)
     if result.get("prior_text"):
         expected += len(PRIOR_BASELINES)
-        baselines.update(_verify_prior_baselines(result, prior_documents, tokenizer, sequences, vocab, config, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each, folder, check))
+        baselines.update(_verify_prior_baselines(result, prior_documents, tokenizer, sequences, vocab, config, folder, check, rebound))
     if config.prior == "data-dependent":
         expected += 1
         stored = result["baselines"].get(PRIOR_MODEL)
         if check(f"baseline {PRIOR_MODEL} present", stored is not None, "recorded in result.json" if stored else "missing"):
             check(f"baseline {PRIOR_MODEL}: zero bits", stored["bits_total"] == tok_bits, f"theta_0 pays only the tokenizer's {tok_bits} bits (result says {stored['bits_total']})")
-            b_scores = score_sample(lambda seqs: score_documents(base, seqs, tokenizer.bos_id, config.context, progress=progress, tag="verify: re-score theta_0"),
-                                    sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-            b_cert, _ = statements(b_scores, *args, tok_bits, config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
-            _compare(f"baseline {PRIOR_MODEL}", b_cert, stored["bounds"], check)
-            baselines[PRIOR_MODEL] = {"bounds": b_cert}
+            baselines[PRIOR_MODEL] = {"bounds": rebound(f"baseline {PRIOR_MODEL}", rescorer(base, "verify: re-score theta_0"), tok_bits, stored["bounds"])}
     if len(baselines) == expected:
         best = best_baselines({n: {**result["baselines"][n], "bounds": b["bounds"]} for n, b in baselines.items()}, cert)["bounds"]
         ok = all(best[k]["name"] == result["baseline"]["bounds"][k]["name"] and abs(best[k]["margin"] - result["baseline"]["bounds"][k]["margin"]) <= 2 * TOLERANCE for k in best)
@@ -212,7 +213,7 @@ def _load_prior(folder: Path, model: CausalLM, result: dict, held: int, check) -
     return prior.eval(), ok
 
 
-def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences, vocab: int, config: LMCertifyConfig, doc_sample, tok_docs, tok_offsets, doc_bytes, args, delta_each: float, folder: Path, check) -> dict:
+def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences, vocab: int, config: LMCertifyConfig, folder: Path, check, rebound) -> dict:
     """The baselines that get the prior's pretraining text: the text's hash, then each one refitted,
     its code file compared, decoded, re-scored and re-bounded."""
     if prior_documents is None:
@@ -237,10 +238,7 @@ def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences,
         check(f"baseline {name}: code", hashlib.sha256(table.payload).hexdigest() == stored["code_sha256"] and same_file and stored["bits"]["table"] == table.bits,
               f"refitted: order {table.order}, discount {table.discount}, {table.bits} bits")
         decoded = decode_prior_ngram(table.payload, prior, level)
-        b_scores = score_sample(decoded.score, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes)
-        b_cert, _ = statements(b_scores, *args, stored["bits_total"], config.alphas, delta_each, config.sample_share, config.document_bound, config.splits)
-        _compare(f"baseline {name}", b_cert, stored["bounds"], check)
-        out[name] = {"bounds": b_cert}
+        out[name] = {"bounds": rebound(f"baseline {name}", decoded.score, stored["bits_total"], stored["bounds"])}
     return out
 
 

@@ -110,26 +110,46 @@ def prune_sequential(model: nn.Module, sparsity: float, batches) -> nn.Module:
     blocks = transformer_blocks(model)
     if blocks is None:
         return prune(model, sparsity, "wanda", input_norms(model, batches))
-    names = {id(m): name for name, m in prunable_layers(model).items()}
+    every = prunable_layers(model)
+    names = {id(m): name for name, m in every.items()}
     inside = {id(m) for block in blocks for m in block.modules()}
-    outside = {n: m for n, m in prunable_layers(model).items() if id(m) not in inside}
+    outside = {n: m for n, m in every.items() if id(m) not in inside}
     if outside:  # e.g. a projection before the blocks: the unpruned model's inputs
         _prune_layers(outside, sparsity, "wanda", input_norms(model, batches))
+    was_training = model.training
+    model.eval()
+    try:
+        caught = _first_block_inputs(model, blocks[0], batches)
+        for block in blocks:
+            layers = {names[id(m)]: m for m in block.modules() if id(m) in names}
+
+            def forward_all(block=block) -> None:
+                for args, kwargs in caught:
+                    block(*args, **kwargs)
+
+            _prune_layers(layers, sparsity, "wanda", _norms(layers, forward_all, {}))
+            caught = [_next_inputs(block(*args, **kwargs), args, kwargs) for args, kwargs in caught]
+    finally:
+        model.train(was_training)
+    return model
+
+
+def _first_block_inputs(model: nn.Module, first: nn.Module, batches) -> list[tuple[tuple, dict]]:
+    """The (args, kwargs) the first block receives for each calibration batch, without a cache
+    (every block reruns on whole sequences); each forward pass stops there."""
     caught = []
 
     def catch(module, args, kwargs):
         kwargs = dict(kwargs)
         for key in ("past_key_values", "past_key_value", "layer_past"):
             if key in kwargs:
-                kwargs[key] = None  # every block reruns on whole sequences: no cache
+                kwargs[key] = None
         if "use_cache" in kwargs:
             kwargs["use_cache"] = False
         caught.append((args, kwargs))
         raise _Caught
 
-    was_training = model.training
-    model.eval()
-    handle = blocks[0].register_forward_pre_hook(catch, with_kwargs=True)
+    handle = first.register_forward_pre_hook(catch, with_kwargs=True)
     try:
         for ids in batches:
             try:
@@ -138,17 +158,7 @@ def prune_sequential(model: nn.Module, sparsity: float, batches) -> nn.Module:
                 pass
     finally:
         handle.remove()
-    for block in blocks:
-        layers = {names[id(m)]: m for m in block.modules() if id(m) in names}
-
-        def forward_all(block=block) -> None:
-            for args, kwargs in caught:
-                block(*args, **kwargs)
-
-        _prune_layers(layers, sparsity, "wanda", _norms(layers, forward_all, {}))
-        caught = [_next_inputs(block(*args, **kwargs), args, kwargs) for args, kwargs in caught]
-    model.train(was_training)
-    return model
+    return caught
 
 
 def _next_inputs(out, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
