@@ -11,7 +11,7 @@ from torch import nn
 from typer.testing import CliRunner
 
 from genlab.estimate import MEASURES, ZooConfig, ZooModel, ZooResult, gde_summary, rank_measures, zoo, zoo_tasks
-from genlab.estimate._measures import _perturbed_error, margin, pac_bayes_sigma
+from genlab.estimate._measures import _perturbed_error, margin, pac_bayes_sigma, sharpness_alpha
 from genlab.recipes import builtin_data
 from genlab.store import RunStore
 
@@ -110,6 +110,51 @@ def test_pac_bayes_sigma_sits_at_the_deviation():
     with torch.no_grad():  # the same function with the first layer 10x larger, the second 10x smaller: flatness is not scale-invariant
         sharper[0].weight.mul_(10), sharper[0].bias.mul_(10), sharper[2].weight.div_(10)
     assert pac_bayes_sigma(sharper, x, y) < sigma
+
+
+def _trained_classifier():
+    torch.manual_seed(1)
+    x = torch.randn(400, 5)
+    y = (x[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 2))
+    from genlab.train import TrainConfig, train
+
+    train(model, x, y, TrainConfig(epochs=60, lr=0.01), progress=False)
+    return model.eval(), x, y
+
+
+def test_perturbed_error_stops_early_only_above_the_threshold():
+    model, x, y = _trained_classifier()
+    scale = torch.full((sum(p.numel() for p in model.parameters()),), 0.5)
+    full = _perturbed_error(model, x, y, scale, 8, torch.Generator().manual_seed(0))
+    assert _perturbed_error(model, x, y, scale, 8, torch.Generator().manual_seed(0), above=full + 0.01) == pytest.approx(full)  # never above: the full mean
+    early = _perturbed_error(model, x, y, scale, 8, torch.Generator().manual_seed(0), above=full / 4)
+    assert full / 4 < early <= full
+
+
+def test_sharpness_alpha_is_the_largest_box_whose_ascent_stays_within_the_deviation():
+    model, x, y = _trained_classifier()
+    base = float((model(x).argmax(1) != y).float().mean())
+
+    def worst(alpha):  # brute force: the same projected sign ascent, the error of every iterate
+        probe = copy.deepcopy(model)
+        w0 = [p.detach().clone() for p in model.parameters()]
+        errors = []
+        for step in range(11):
+            logits = probe(x)
+            errors.append(float((logits.argmax(1) != y).float().mean()))
+            if step == 10:
+                break
+            grads = torch.autograd.grad(nn.functional.cross_entropy(logits, y), list(probe.parameters()))
+            with torch.no_grad():
+                for p, g, b in zip(probe.parameters(), grads, w0):
+                    r = alpha * (b.abs() + 1e-3)
+                    p.add_(r * g.sign() / 2).copy_(torch.maximum(torch.minimum(p, b + r), b - r))
+        return max(errors)
+
+    alpha = sharpness_alpha(model, x, y)
+    assert worst(alpha) - base <= 0.1 + 1e-9
+    assert worst(alpha * 1.02) - base > 0.1  # the bisection's bracket is 1.6% wide
 
 
 def test_zoo_measures_and_weightwatch_commands(tmp_path):

@@ -111,8 +111,8 @@ class ZooConfig(Config):
             cross-entropy 0.01 at any cap, hence the default grid's weight decays of at most 1e-4.
         lr, weight_decay, batch_size: training settings of the axes the grid does not vary.
         optimizer: ``adam``, ``adamw`` or ``sgd`` (genlab.train).
-        measure_examples: training examples the flatness measures (PAC-Bayes, sharpness) and the
-            gradient noise are computed on (the first ones); the others use all of them.
+        measure_examples: training examples the flatness measures (PAC-Bayes, sharpness) are
+            computed on (the first ones); the others, the gradient noise included, use all of them.
         seed: seeds every run (run r of configuration c: seed * 1_000_003 + 1000 c + r).
         device: where each run trains.
     """

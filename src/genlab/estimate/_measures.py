@@ -47,10 +47,14 @@ def _error(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def margin(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """gamma: the 10th percentile of the output margins on the training examples."""
-    z = _logits(model, x)
-    true = z.gather(1, y[:, None])[:, 0]
-    other = z.scatter(1, y[:, None], float("-inf")).max(1).values
-    return float(torch.quantile(true - other, 0.1))
+
+    def compute() -> float:
+        z = _logits(model, x)
+        true = z.gather(1, y[:, None])[:, 0]
+        other = z.scatter(1, y[:, None], float("-inf")).max(1).values
+        return float(torch.quantile(true - other, 0.1))
+
+    return _searched("margin", model, x, compute)
 
 
 def n_parameters(model: nn.Module, init: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -72,7 +76,7 @@ def output_entropy(model, init, x, y) -> float:
 
 
 def _spectral_norms(model) -> np.ndarray:
-    return np.array([float(torch.linalg.matrix_norm(w.reshape(w.shape[0], -1), ord=2)) for w in _weights(model)])
+    return _searched("spectral-norms", model, None, lambda: np.array([float(torch.linalg.matrix_norm(w.reshape(w.shape[0], -1), ord=2)) for w in _weights(model)]))
 
 
 def _frobenius_norms(model) -> np.ndarray:
@@ -156,20 +160,24 @@ def path_norm(model, init, x, y) -> float:
 
 
 @torch.no_grad()
-def _perturbed_error(model: nn.Module, x, y, scale: torch.Tensor, draws: int, gen: torch.Generator) -> float:
-    """Mean training error of w + u, u ~ N(0, diag(scale^2)), over ``draws`` draws."""
+def _perturbed_error(model: nn.Module, x, y, scale: torch.Tensor, draws: int, gen: torch.Generator, above: float = math.inf) -> float:
+    """Mean training error of w + u, u ~ N(0, diag(scale^2)), over ``draws`` draws; as soon as the
+    draws so far put the mean above ``above`` whatever the rest give (errors are >= 0), their
+    sum / ``draws`` instead, a value above ``above`` too."""
     noisy = copy.deepcopy(model)
     params = list(noisy.parameters())
     base = [p.detach().clone() for p in params]
-    errors = []
+    total = 0.0
     for _ in range(draws):
         offset = 0
         for p, b in zip(params, base):
             n = p.numel()
             p.copy_(b + scale[offset : offset + n].reshape(p.shape) * torch.randn(p.shape, generator=gen))
             offset += n
-        errors.append(_error(noisy, x, y))
-    return float(np.mean(errors))
+        total += _error(noisy, x, y)
+        if total / draws > above:
+            break
+    return total / draws
 
 
 def _bisect(error_at, base_error: float, low: float = 1e-6, high: float = 10.0, steps: int = 10) -> float:
@@ -187,12 +195,13 @@ def _bisect(error_at, base_error: float, low: float = 1e-6, high: float = 10.0, 
 _SEARCHES: dict = {}
 
 
-def _searched(kind: str, model: nn.Module, x: torch.Tensor, search) -> float:
-    """``search()``, remembered for the same model weights and data (the PAC-Bayes and sharpness
-    measures share their sigma' and alpha' searches)."""
+def _searched(kind: str, model: nn.Module, x: torch.Tensor | None, search):
+    """``search()``, remembered for the same model weights and data (``x``; None: no data), so
+    that the measures sharing a search (sigma', alpha', the margin, the spectra) run it once."""
     import hashlib
 
-    key = (kind, hashlib.sha256(_flat(model).numpy().tobytes()).hexdigest(), x.data_ptr(), tuple(x.shape), float(x.sum()))
+    data = () if x is None else (x.data_ptr(), tuple(x.shape), float(x.sum()))
+    key = (kind, hashlib.sha256(_flat(model).numpy().tobytes()).hexdigest(), *data)
     if key not in _SEARCHES:
         if len(_SEARCHES) > 16:
             _SEARCHES.clear()
@@ -207,8 +216,12 @@ def pac_bayes_sigma(model, x, y, *, magnitude: bool = False, draws: int = 8, see
     sigma)."""
     w = _flat(model).abs()
     shape = (lambda s: torch.sqrt(s**2 * w**2 + 1e-6)) if magnitude else (lambda s: torch.full_like(w, s))
-    # the same draws at every sigma (common random numbers), so the error grows smoothly with it
-    search = lambda: _bisect(lambda s: _perturbed_error(model, x, y, shape(s), draws, torch.Generator().manual_seed(seed)), _error(model, x, y))  # noqa: E731
+
+    def search() -> float:
+        base = _error(model, x, y)
+        # the same draws at every sigma (common random numbers), so the error grows smoothly with it
+        return _bisect(lambda s: _perturbed_error(model, x, y, shape(s), draws, torch.Generator().manual_seed(seed), above=base + DEVIATION), base)
+
     return _searched(f"sigma-{magnitude}-{draws}-{seed}", model, x, search)
 
 
@@ -262,16 +275,21 @@ def sharpness_alpha(model, x, y, *, magnitude: bool = True, ascent_steps: int = 
     """alpha': the largest alpha such that the worst perturbation |u_i| <= alpha (|w_i| + eps)
     (magnitude-aware) or |u_i| <= alpha, found by projected gradient ascent on the training loss,
     raises the training error by at most 0.1 (the paper's sharpness; 10 ascent steps per
-    alpha, geometric bisection as for sigma')."""
+    alpha, geometric bisection as for sigma'). The worst perturbation is the worst of the ascent's
+    iterates (each lies in the box), so the ascent stops at the first that passes 0.1."""
     base = _error(model, x, y)
     w0 = [p.detach().clone() for p in model.parameters()]
 
     def worst_error(alpha: float) -> float:
-        probe = copy.deepcopy(model).train()
+        probe = copy.deepcopy(model).eval()  # the error is measured in eval mode: ascend the same function
         params = list(probe.parameters())
         bounds = [alpha * (b.abs() + 1e-3) if magnitude else torch.full_like(b, alpha) for b in w0]
         for _ in range(ascent_steps):
-            loss = nn.functional.cross_entropy(probe(x), y)
+            logits = probe(x)
+            error = float((logits.argmax(1) != y).float().mean())
+            if error - base > DEVIATION:  # a witness inside the box
+                return error
+            loss = nn.functional.cross_entropy(logits, y)
             grads = torch.autograd.grad(loss, params)
             with torch.no_grad():
                 for p, g, b, r in zip(params, grads, w0, bounds):
@@ -292,7 +310,7 @@ def sharpness_flatness(model, init, x, y) -> float:
 
 
 def _spectral(model) -> list[dict]:
-    return spectral_metrics(model)
+    return _searched("spectra", model, None, lambda: spectral_metrics(model))
 
 
 def ww_alpha(model, init, x, y) -> float:

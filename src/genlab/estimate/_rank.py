@@ -54,20 +54,6 @@ def _key(value):
     return tuple(value) if isinstance(value, list) else value
 
 
-def _entropy(counts: np.ndarray) -> float:
-    p = counts / counts.sum()
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
-
-
-def _mutual_information(table: np.ndarray) -> float:
-    """I(gap sign; measure sign) in bits from a 2 x 2 count table."""
-    joint = table / table.sum()
-    rows, cols = joint.sum(1), joint.sum(0)
-    nz = joint > 0
-    return float((joint[nz] * np.log2(joint[nz] / np.outer(rows, cols)[nz])).sum())
-
-
 def conditional_mutual_information(hparams: Sequence[dict], measure, target) -> float:
     """PGDL's score of a measure, in [0, 1] (the competition reports x 100): over every ordered
     pair of models (i, j), self-pairs included as the scoring program counts them, the events
@@ -95,14 +81,16 @@ def conditional_mutual_information(hparams: Sequence[dict], measure, target) -> 
         v2 = np.array([codes.setdefault(("b", _key(h[h2])), len(codes)) for h in hparams])
         n = len(codes)
         bins = ((v1[:, None] * n + v1[None, :]) * n + v2[:, None]) * n + v2[None, :]
-        mi_sum = h_sum = weight = 0.0
-        for b in np.unique(bins):
-            sel = bins == b
-            table = np.array([[np.sum(sel & g & s) for s in (meas, ~meas)] for g in (gap, ~gap)], dtype=np.float64)
-            count = table.sum()
-            mi_sum += count * _mutual_information(table)
-            h_sum += count * _entropy(table.sum(1))
-            weight += count
+        _, b = np.unique(bins, return_inverse=True)
+        cell = 2 * (~gap).astype(np.int64) + (~meas)  # the 2 x 2 table's cell: (gap, measure) signs
+        tables = np.bincount((b.reshape(-1) * 4 + cell.reshape(-1)), minlength=4 * (b.max() + 1)).reshape(-1, 2, 2).astype(np.float64)
+        counts = tables.sum((1, 2))
+        joint = tables / counts[:, None, None]
+        rows, cols = joint.sum(2), joint.sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # empty cells contribute 0
+            mi = np.where(joint > 0, joint * np.log2(joint / (rows[:, :, None] * cols[:, None, :])), 0.0).sum((1, 2))
+            h = np.where(rows > 0, -rows * np.log2(rows), 0.0).sum(1)
+        mi_sum, h_sum, weight = float(counts @ mi), float(counts @ h), float(counts.sum())
         best = min(best, (mi_sum / weight) / (h_sum / weight) if h_sum > 0 else 0.0)
     return float(best)
 

@@ -104,6 +104,16 @@ def zoo_tasks(config: ZooConfig) -> list[dict]:
     return tasks
 
 
+def _longest_first(tasks: list[dict]) -> list[int]:
+    """The tasks' indices, the likely longest first (width^2 x depth / learning rate, each axis 1
+    where the grid lacks it: a larger model at a smaller step takes longer to reach the
+    cross-entropy target), so that parallel workers finish together instead of waiting on one big
+    run at the end."""
+    hp = [t["hparams"] for t in tasks]
+    cost = [float(h.get("width", 1)) ** 2 * float(h.get("depth", 1)) / float(h.get("lr", 1)) for h in hp]
+    return sorted(range(len(tasks)), key=lambda i: -cost[i])
+
+
 def zoo_spectra(folder, config: ZooConfig, model_fn: Callable[[dict], nn.Module], *, progress: bool = True) -> list[dict]:
     """HT-SR metrics (genlab.estimate.spectral_metrics) of every finished run's final weights in a
     zoo's folder, per layer, with the eigenvalues of the first run of each configuration."""
@@ -202,7 +212,10 @@ def zoo(
                 "zoo": {k: v for k, v in config.to_dict().items() if k not in ("grid", "device")}}
     with contextlib.ExitStack() as stack:
         folder = run.folder if run is not None else stack.enter_context(tempfile.TemporaryDirectory(prefix="genlab-zoo-"))
-        results = run_sweep(train_member, tasks, folder, shared=shared, workers=workers, address=address, progress=progress, description="zoo runs", manifest=manifest)
+        order = _longest_first(tasks)
+        done = run_sweep(train_member, [tasks[i] for i in order], folder, shared=shared, workers=workers, address=address, progress=progress, description="zoo runs",
+                         manifest=manifest)
+        results = [r for _, r in sorted(zip(order, done), key=lambda pair: pair[0])]
     y_np = y_test.long().numpy()
     out = []
     for c, hp in enumerate(configs):
