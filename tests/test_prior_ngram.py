@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngram, grid
+from genlab.certify._ngram import proxy_bound
+from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngram, fit_prior_ngrams, grid
 
 VOCAB, BOS = 5, 4
 ALPHAS = (0.01, 0.05, 0.1, 0.25)
@@ -82,6 +83,19 @@ def test_the_chosen_point_is_the_best_on_the_proxy_and_uses_the_context():
     train = [np.array(pattern[: 8 + i % 10], dtype=np.int32) for i in range(100)]
     fitted = fit_prior_ngram(PriorCounts.count(prior, VOCAB, BOS), train, ALPHAS, "document")
     assert fitted.order >= 2 and (fitted.order, fitted.discount) in grid()
+
+
+def test_both_levels_fitted_at_once_each_pick_their_own_best_point():
+    prior, train = _sequences(200, 2), _sequences(150, 3)
+    counts = PriorCounts.count(prior, VOCAB, BOS)
+    lengths = np.array([len(t) for t in train])
+    starts, y = np.concatenate(([0], np.cumsum(lengths)[:-1])), np.concatenate(train)
+    fitted = fit_prior_ngrams(counts, train, ALPHAS, ("document", "token"))
+    for level, n_units in (("document", len(train)), ("token", int(lengths.sum()))):
+        # brute force: each grid point's own table (not rows of the longest one), 8 bits each
+        scores = [proxy_bound(counts.table(o, d)[counts.rows(train, o), y], starts, lengths, 8, n_units, ALPHAS, VOCAB, level, "hoeffding", 1024) for o, d in grid()]
+        assert grid()[int(np.argmin(scores))] == (fitted[level].order, fitted[level].discount)
+        assert (fitted[level].order, fitted[level].discount) == (lambda f: (f.order, f.discount))(fit_prior_ngram(counts, train, ALPHAS, level))
 
 
 def test_the_probe_spreads_over_the_whole_corpus(monkeypatch):

@@ -55,7 +55,7 @@ from genlab.certify._statements import TOP_K, alpha_bits, best_baselines, draw_s
 from genlab.config import Result
 from genlab.certify._classifier import quantization_aware_training, split_prior_bound
 from genlab.certify._ngram import fit_ngram
-from genlab.certify._prior_ngram import PriorCounts, documents_sha256, fit_prior_ngram
+from genlab.certify._prior_ngram import PriorCounts, documents_sha256, fit_prior_ngrams
 from genlab.compress import FullParametrization, LoRAParametrization, QuantizedCode, SubspaceModel, decode, empirical_entropy_bits, encode, encode_merges
 from genlab.data import ByteTokenizer, check_documents
 from genlab.models import CausalLM
@@ -223,25 +223,26 @@ def certify_language_model(
         test = empirical_risks(score_documents(decoded, test_seqs, bos, config.context, device=config.device, progress=progress, tag="score test sample"), test_bytes)
         test["m"] = len(pick)
 
-    baselines = {}
-    for name, level, orders in BASELINES:
-        table = fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders, extra_bits=tokenizer_bits,
-                          probe=config.baseline_probe)
-        baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
-        if run is not None:
-            run.save_bytes(f"baseline-{name}.code", table.payload)
-
-    prior_text = {}
+    prior, prior_text = None, {}
     if prior_documents is not None:
         prior_seqs = encode_documents(tokenizer, check_documents(prior_documents, min_documents=1, name="prior_documents"))
         prior = PriorCounts.count(prior_seqs, vocab, bos)
         prior_text = {"documents": len(prior_seqs), "tokens": int(sum(len(s) for s in prior_seqs)), "sha256": documents_sha256(prior_seqs)}
-        for name, level in PRIOR_BASELINES:
-            table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=tokenizer_bits,
-                                    probe=config.baseline_probe)
-            baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
-            if run is not None:
-                run.save_bytes(f"baseline-{name}.code", table.payload)
+
+    def fitted():  # one table at a time: the in-domain coded n-grams, then those of the prior text
+        for name, level, orders in BASELINES:
+            yield name, fit_ngram(sequences, vocab, bos, config.alphas, level, document_bound=config.document_bound, splits=config.splits, orders=orders,
+                                  extra_bits=tokenizer_bits, probe=config.baseline_probe)
+        if prior is not None:
+            tables = fit_prior_ngrams(prior, sequences, config.alphas, [level for _, level in PRIOR_BASELINES], document_bound=config.document_bound,
+                                      splits=config.splits, extra_bits=tokenizer_bits, probe=config.baseline_probe)
+            yield from ((name, tables[level]) for name, level in PRIOR_BASELINES)
+
+    baselines = {}
+    for name, table in fitted():
+        baselines[name] = _baseline_entry(table, table.score, tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets, doc_bytes, args, config, delta_each, test_seqs, test_bytes)
+        if run is not None:
+            run.save_bytes(f"baseline-{name}.code", table.payload)
 
     if prior_info:  # theta_0 alone, at zero bits: what the fine-tune's bits bought
         baselines[PRIOR_MODEL] = _baseline_entry(PriorModelBaseline(), _scorer(base, bos, config, progress, "score theta_0"), tokenizer_bits, sequences, doc_sample, tok_docs, tok_offsets,

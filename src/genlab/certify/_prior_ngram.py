@@ -154,24 +154,31 @@ def fit_prior_ngram(prior: PriorCounts, sequences: list[np.ndarray], alphas, lev
                     probe: str = "spread") -> PriorNgramBaseline:
     """The grid point whose proxy bound for ``level`` is smallest on the training documents of
     genlab.certify._ngram.probe_documents(``probe``)."""
+    return fit_prior_ngrams(prior, sequences, alphas, (level,), document_bound=document_bound, splits=splits, extra_bits=extra_bits, probe=probe)[level]
+
+
+def fit_prior_ngrams(prior: PriorCounts, sequences: list[np.ndarray], alphas, levels, *, document_bound: str = "hoeffding", splits: int = 1024, extra_bits: int = 0,
+                     probe: str = "spread") -> dict[str, PriorNgramBaseline]:
+    """:func:`fit_prior_ngram` for each of ``levels``, every grid point's table built once for all."""
     probe = [sequences[i] for i in probe_documents(len(sequences), probe)]
     lengths = np.array([len(s) for s in probe])
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     y = np.concatenate(probe).astype(np.int64)
-    n_units = len(sequences) if level == "document" else int(sum(len(s) for s in sequences))
+    n_units = {level: len(sequences) if level == "document" else int(sum(len(s) for s in sequences)) for level in levels}
     points = grid()
     rows = {order: prior.rows(probe, order) for order in ORDERS}
-    best = None
+    best = {}
     for discount in DISCOUNTS:
         table = prior.table(max(ORDERS), discount)  # a lower order's rows are its first rows (shortest contexts first)
         for order in ORDERS:
             choice = points.index((order, discount))
             bits = 8 * len(_encode(choice)) + extra_bits
-            score = proxy_bound(table[rows[order], y], starts, lengths, bits, n_units, alphas, prior.vocab, level, document_bound, splits)
-            if best is None or score < best[0]:
-                best = (score, choice)
-    order, discount = grid()[best[1]]
-    return PriorNgramBaseline(level, order, discount, prior, _encode(best[1]))
+            losses = table[rows[order], y]
+            for level in levels:
+                score = proxy_bound(losses, starts, lengths, bits, n_units[level], alphas, prior.vocab, level, document_bound, splits)
+                if level not in best or score < best[level][0]:
+                    best[level] = (score, choice)
+    return {level: PriorNgramBaseline(level, *points[choice], prior, _encode(choice)) for level, (_, choice) in best.items()}
 
 
 def decode_prior_ngram(payload: bytes, prior: PriorCounts, level: str) -> PriorNgramBaseline:

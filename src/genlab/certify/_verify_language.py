@@ -25,7 +25,7 @@ from genlab.certify._config import LMCertifyConfig
 from genlab.certify._language import BASELINES, PRIOR_BASELINES, PRIOR_MODEL, CODE_FILE, THETA0_FILE, TOKENIZER_CODE_FILE, _build, decode_language_model, parameters_sha256, split_documents
 from genlab.certify._statements import TOP_K, best_baselines, draw_subsample, score_sample, statements
 from genlab.certify._ngram import decode_ngram, fit_ngram
-from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngram
+from genlab.certify._prior_ngram import PriorCounts, decode_prior_ngram, documents_sha256, fit_prior_ngrams
 from genlab.compress import decode_merges, encode_merges
 from genlab.data import BPETokenizer
 from genlab.models import CausalLM
@@ -226,13 +226,14 @@ def _verify_prior_baselines(result: dict, prior_documents, tokenizer, sequences,
                  f"{len(prior_seqs):,} documents, sha256 {sha[:16]}... (result says {stored_text['documents']:,}, {stored_text['sha256'][:16]}...)"):
         return {}
     prior = PriorCounts.count(prior_seqs, vocab, tokenizer.bos_id)
+    tables = fit_prior_ngrams(prior, sequences, config.alphas, [level for _, level in PRIOR_BASELINES], document_bound=config.document_bound, splits=config.splits,
+                              extra_bits=result["bits"]["tokenizer"], probe=config.baseline_probe)
     out = {}
     for name, level in PRIOR_BASELINES:
         stored = result["baselines"].get(name)
         if not check(f"baseline {name} present", stored is not None, "recorded in result.json" if stored else "missing"):
             continue
-        table = fit_prior_ngram(prior, sequences, config.alphas, level, document_bound=config.document_bound, splits=config.splits, extra_bits=result["bits"]["tokenizer"],
-                                probe=config.baseline_probe)
+        table = tables[level]
         code_path = folder / f"baseline-{name}.code"
         same_file = not code_path.is_file() or code_path.read_bytes() == table.payload
         check(f"baseline {name}: code", hashlib.sha256(table.payload).hexdigest() == stored["code_sha256"] and same_file and stored["bits"]["table"] == table.bits,
