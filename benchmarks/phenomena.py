@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 from _common import ROOT, previous_rows, run_cases
 
 from genlab.phenomena.double_descent import DoubleDescentConfig
@@ -133,9 +134,16 @@ def case_sam_features(penultimate: int = 64) -> dict:
     s = result.summary
     best = max((r for r in s if r != "0.0"), key=lambda r: s[r]["probe_item"])
     gain = s[best]["probe_item"] - s["0.0"]["probe_item"]
+    sgd = {r["seed"]: r["probe_item"] for r in result.runs if r["rho"] == 0}
+
+    def paired(rho: str) -> str:  # SAM against SGD from the same initialisation, seed by seed
+        d = np.array([r["probe_item"] - sgd[r["seed"]] for r in result.runs if str(float(r["rho"])) == rho])
+        return f"rho {rho}: {100 * d.mean():+.2f} points (s.e. {100 * d.std(ddof=1) / np.sqrt(len(d)):.2f}; above SGD in {int((d > 0).sum())} of {len(d)} seeds)"
+
     return {"case": "sam-features" + ("-conv" if penultimate == 0 else ""), "run": run.id,
             "measured": "item probe (mean of 3 seeds) " + ", ".join(f"rho {r}: {v['probe_item']:.3f}" for r, v in s.items())
-            + f"; at init {s['0.0']['init_item']:.3f}; in-distribution accuracy " + ", ".join(f"{v['test_accuracy']:.4f}" for v in s.values()),
+            + f"; at init {s['0.0']['init_item']:.3f}; in-distribution accuracy " + ", ".join(f"{v['test_accuracy']:.4f}" for v in s.values())
+            + "; paired item-probe difference to SGD " + ", ".join(paired(r) for r in s if r != "0.0"),
             "published": "issue pilot (one seed, 4 epochs, 10k images): init 0.594, SGD 0.745, SAM rho 0.1 0.755" if penultimate
             else "issue pilot: on the 3,584-wide flattened conv output the init probe was already 0.856",
             "target": "SAM's item probe above SGD's in the seed mean, in-distribution accuracy within 1 point (stretch: +2 points)",

@@ -127,10 +127,13 @@ def case_fact_recall() -> dict:
         wall, pre, syn = round(time.time() - start, 1), result.pretrained, result.synthetic
     finally:
         torch.set_num_threads(1)
-    curve = lambda c: " ".join(f"{p['fact']:.2f}/{p['icl']:.2f}" for p in c)  # noqa: E731
-    measured = (f"{pre['model']}: {pre['n_facts']} of {pre['n_fact_candidates']} fact and {pre['n_icl']} of {pre['n_icl_candidates']} in-context prompts kept; "
+    curve = lambda c: " ".join(f"{p['fact']:.2f}/" + ("-" if p["icl"] is None else f"{p['icl']:.2f}") for p in c)  # noqa: E731
+    kinds = pre["icl_kinds"]
+    measured = (f"{pre['model']}: {pre['n_facts']} of {pre['n_fact_candidates']} fact prompts kept; in-context candidates answered unpruned: "
+                + ", ".join(f"{k} {v['answered']} of {v['candidates']} (chance {v['chance']:.2f}, binomial p {v['p']:.2g}: {'counts' if v['counts'] else 'not counted'})" for k, v in kinds.items())
+                + f"; {pre['n_icl']} in-context prompts counted; "
                 + "; ".join(f"{m} fact/in-context at sparsity 0..0.7: {curve(c)}" for m, c in pre["curves"].items())
-                + f"; in-context by kind under wanda (key-value lookup / 2-label classification, {pre['n_icl_lookup']} / {pre['n_icl'] - pre['n_icl_lookup']} prompts): "
+                + f"; each kind under wanda (key-value lookup / 2-label classification, the prompts answered unpruned: {kinds['lookup']['answered']} / {kinds['classification']['answered']}): "
                 + " ".join(f"{p['icl_lookup']:.2f}/{p['icl_classification']:.2f}" for p in pre["curves"].get("wanda", []))
                 + ". Small GPTs (fact / in-context): " + ", ".join(f"{s} ({e['parameters']:,}) {e['fact']:.3f} / {e['icl']:.3f}" for s, e in syn["models"].items())
                 + ". Contrast (fact <= 0.5x, in-context >= 0.8x): " + ", ".join(f"{k} {'at %.0f%%' % (100 * v['sparsity']) if v else 'none'}" for k, v in result.contrast.items())

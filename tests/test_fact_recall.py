@@ -210,3 +210,48 @@ def test_pretrained_curves_split_in_context_accuracy_by_kind(monkeypatch):
     unpruned, pruned = pre["curves"]["magnitude"]
     assert (unpruned["fact"], unpruned["icl"], unpruned["icl_lookup"], unpruned["icl_classification"]) == (1.0, 1.0, 1.0, 1.0)
     assert (pruned["fact"], pruned["icl"], pruned["icl_lookup"], pruned["icl_classification"]) == (0.0, 0.5, 1.0, 0.0)
+
+
+def test_in_context_kinds_answered_at_chance_do_not_count(monkeypatch):
+    """A stand-in model that answers every lookup but only every other classification prompt (a
+    coin's rate): classification fails the chance test and is left out of the in-context score,
+    which then moves with the lookups alone; the p-values match the binomial tail summed by hand."""
+    from math import comb
+
+    from genlab.data import ByteTokenizer
+    from genlab.models import GPTConfig, build_gpt
+    from genlab.phenomena.fact_recall import _run
+
+    torch.manual_seed(0)
+    monkeypatch.setattr("genlab.models.load_pretrained", lambda name: (build_gpt(GPTConfig(size="gpt-pico", context=64)), ByteTokenizer()))
+
+    def scorer(model, tokenizer, prompts, max_new_tokens):
+        pruned = any(p.dim() > 1 and bool((p == 0).any()) for p in model.parameters())
+        seen = Counter()
+        out = []
+        for prompt, _ in prompts:
+            kind = "lookup" if prompt.startswith("Table:") else "classification"
+            seen[kind] += 1
+            out.append((kind == "lookup" and (not pruned or seen[kind] % 4 != 0)) or (kind == "classification" and seen[kind] % 2 == 1))
+        return out
+
+    monkeypatch.setattr(_run, "answered", scorer)
+    config = FactRecallConfig(sizes=(), methods=("magnitude",), sparsities=(0.0, 0.5), icl_prompts=40)
+    pre = run(config, progress=False).pretrained
+    kinds = pre["icl_kinds"]
+
+    def tail(k, n, c):
+        return sum(comb(n, j) * c**j * (1 - c) ** (n - j) for j in range(k, n + 1))
+
+    assert (kinds["lookup"]["answered"], kinds["lookup"]["candidates"]) == (20, 20) and kinds["lookup"]["counts"]
+    assert (kinds["classification"]["answered"], kinds["classification"]["candidates"]) == (10, 20) and not kinds["classification"]["counts"]
+    assert kinds["classification"]["p"] == pytest.approx(tail(10, 20, 0.5)) and kinds["lookup"]["p"] == pytest.approx(tail(20, 20, 0.2))
+    assert pre["n_icl"] == 20
+    unpruned, pruned = pre["curves"]["magnitude"]
+    assert unpruned["icl"] == 1.0 and pruned["icl"] == pruned["icl_lookup"] == 0.75
+    everything = run(replace(config, icl_chance_test=1.0), progress=False).pretrained
+    assert pruned["icl_classification"] == 0.5  # the lucky half of the kept coin flips, as a guesser would
+    everything = run(replace(config, icl_chance_test=1.0), progress=False).pretrained
+    assert everything["n_icl"] == 30 and everything["curves"]["magnitude"][1]["icl"] == pytest.approx((15 + 5) / 30)
+    with pytest.raises(ValueError, match="icl_chance_test"):
+        FactRecallConfig(icl_chance_test=0)

@@ -808,7 +808,7 @@ def distill_deviations(
 @config_options(FactRecallConfig, exclude=("pretrained",))
 def fact_recall(
     pretrained: str = typer.Option("smollm2-135m", help="the pretrained model to prune ('none': skip it)"),
-    epochs: Optional[float] = typer.Option(None, help="training epochs of each small GPT [default: 60]"),
+    epochs: Optional[float] = typer.Option(None, help="training epochs of each small GPT [default: 30]"),
     out: Path = typer.Option(Path("runs"), help="run store folder"),
     quiet: bool = typer.Option(False, help="no progress bar"),
     fields: dict | None = None,
@@ -833,8 +833,13 @@ def fact_recall(
         curves |= {f"{size} {m}": c for size, e in result.synthetic["models"].items() for m, c in e["pruned"].items()}
     table = Table("model / method", *[f"{s:.0%}" for s in config.sparsities], title="fact recall / in-context accuracy against sparsity")
     for name, curve in curves.items():
-        table.add_row(name, *[f"{p['fact']:.2f} / {p['icl']:.2f}" for p in curve])
+        table.add_row(name, *[f"{p['fact']:.2f} / " + ("-" if p["icl"] is None else f"{p['icl']:.2f}") for p in curve])
     console.print(table)
+    if result.pretrained:
+        for kind, k in result.pretrained["icl_kinds"].items():
+            if not k["counts"]:
+                console.print(f"  in-context {kind} not counted: the unpruned model answers {k['answered']} of {k['candidates']} "
+                              f"(chance {k['chance']:.2f}, one-sided binomial p {k['p']:.2g} > {config.icl_chance_test})")
     if result.synthetic:
         for size, e in result.synthetic["models"].items():
             console.print(f"  {size} ({e['parameters']:,} parameters): facts {e['fact']:.3f}, in-context {e['icl']:.3f}")

@@ -20,7 +20,8 @@ def _curves(curves: dict, title: str, Figure) -> str:
         s = [p["sparsity"] for p in curve]
         base_f, base_i = curve[0]["fact"] or 1, curve[0]["icl"] or 1
         ax.plot(s, [p["fact"] / base_f for p in curve], "o-", color=f"C{k}", label=f"{name}: facts")
-        ax.plot(s, [p["icl"] / base_i for p in curve], "s--", color=f"C{k}", label=f"{name}: in-context")
+        if curve[0]["icl"] is not None:
+            ax.plot(s, [p["icl"] / base_i for p in curve], "s--", color=f"C{k}", label=f"{name}: in-context")
     ax.set(xlabel="sparsity", ylabel="accuracy / unpruned accuracy", title=title)
     ax.legend(fontsize=7)
     return _img(fig)
@@ -51,12 +52,19 @@ def render_fact_recall_report(result: dict, config: dict) -> str:
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>genlab fact recall</title><style>{CSS}</style></head><body>",
              "<h1>genlab fact recall against in-context learning</h1>", f'<p class="verdict {"good" if found else "bad"}">{html.escape(headline)}</p>', f"<p>{PAPER}</p>"]
     if pre:
-        rows = [[m, p["sparsity"], p["fact"], p["icl"], *("" if p.get(k) is None else p[k] for k in ("icl_lookup", "icl_classification"))]
+        rows = [[m, p["sparsity"], p["fact"], *("" if p.get(k) is None else p[k] for k in ("icl", "icl_lookup", "icl_classification"))]
                 for m, curve in pre["curves"].items() for p in curve]
+        kinds = pre.get("icl_kinds")  # absent from results written before the chance test
         parts += [f"<h2>{html.escape(pre['model'])} pruned</h2>",
                   f"<p>{pre['n_facts']} of {pre['n_fact_candidates']} fact prompts and {pre['n_icl']} of {pre['n_icl_candidates']} in-context prompts are "
-                  f"answered by the unpruned model and kept; accuracy is the share of those answered (greedy, {c['max_new_tokens']} tokens).</p>",
-                  _curves(pre["curves"], pre["model"], Figure), _table(["method", "sparsity", "fact recall", "in-context", "of which key-value lookup", "of which classification (2 labels)"], rows),
+                  f"answered by the unpruned model and kept; accuracy is the share of those answered (greedy, {c['max_new_tokens']} tokens).</p>"]
+        if kinds:
+            parts += [f"<p>A kind of in-context prompt counts only if the unpruned model beats its chance level (a guess among the answers the prompt "
+                      f"offers) at one-sided binomial p &le; {c['icl_chance_test']}: prompts answered by luck measure no ability. Both kinds are scored below.</p>",
+                      _table(["kind", "candidates", "answered unpruned", "chance", "p", "counts"],
+                             [[k, v["candidates"], v["answered"], v["chance"], f"{v['p']:.2g}", "yes" if v["counts"] else "no"] for k, v in kinds.items()])]
+        parts += [_curves(pre["curves"], pre["model"], Figure),
+                  _table(["method", "sparsity", "fact recall", "in-context (kinds that count)", "key-value lookup", "classification (2 labels)"], rows),
                   "<h3>In-context examples</h3>", "<pre>" + html.escape("\n\n".join(f"{p} -> {a}" for p, a in pre["icl_examples"][:4])) + "</pre>"]
     if syn:
         rows = [[size, m["parameters"], m["train_loss"], m["fact"], m["icl"]] for size, m in syn["models"].items()]

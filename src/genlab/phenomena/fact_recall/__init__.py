@@ -14,7 +14,7 @@ from genlab._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "_config": ("PRUNING", "FactRecallConfig"),
-    "_prompts": ("fact_prompts", "in_context_prompts"),
+    "_prompts": ("fact_prompts", "in_context_prompts", "in_context_kind", "ICL_CHANCE"),
     "_prune": ("input_norms", "prunable_layers", "prune", "prune_sequential", "transformer_blocks"),
     "_run": ("FactRecallResult", "answered", "contrast", "episodes", "fact_accuracy", "fact_rows", "icl_accuracy", "run", "synthetic_facts", "synthetic_vocabulary"),
 })

@@ -29,9 +29,14 @@ class FactRecallConfig(Config):
             as it).
         calibration: Wanda's calibration sequences (training documents of the english corpus).
         calibration_tokens: tokens per calibration sequence.
-        icl_prompts: in-context prompt candidates (key-value lookups and in-context
+        icl_prompts: in-context prompt candidates (half key-value lookups, half in-context
             classification, seeded); like the fact prompts, only those the unpruned model answers
             are kept.
+        icl_chance_test: a kind of in-context prompt counts towards the in-context accuracy only
+            if the unpruned model beats that kind's chance level (a guess among the answers the
+            prompt offers) on its candidates, at this one-sided binomial p-value: prompts it
+            answers by luck measure no ability (1: every kind counts, as results written before
+            this choice did). Kinds that do not count are still scored and reported.
         max_new_tokens: greedy tokens generated per prompt; a prompt is answered when the
             generated text, stripped, starts with the answer.
         sizes: the small GPTs trained on the synthetic corpus (a name in genlab.models.GPT_SIZES or
@@ -56,7 +61,8 @@ class FactRecallConfig(Config):
     wanda_calibration: str = "sequential"
     calibration: int = 128
     calibration_tokens: int = 128
-    icl_prompts: int = 100
+    icl_prompts: int = 200
+    icl_chance_test: float = 0.01
     max_new_tokens: int = 4
     sizes: tuple[str, ...] = ("gpt-pico", "gpt-2x32", "gpt-nano", "gpt-micro")
     facts: int = 2000
@@ -73,6 +79,7 @@ class FactRecallConfig(Config):
     def from_dict(cls, data: dict) -> "FactRecallConfig":
         data = dict(data)
         data.setdefault("wanda_calibration", "dense")  # results written before the choice: one pass of the unpruned model
+        data.setdefault("icl_chance_test", 1.0)  # results written before the test: every kind counted
         return super().from_dict(data)
 
     def __post_init__(self) -> None:
@@ -83,6 +90,8 @@ class FactRecallConfig(Config):
         object.__setattr__(self, "sizes", tuple(self.sizes))
         if not self.sparsities or self.sparsities[0] != 0 or list(self.sparsities) != sorted(set(self.sparsities)) or self.sparsities[-1] >= 1:
             raise ValueError(f"sparsities must start at 0, increase, and stay below 1, e.g. 0,0.2,0.4,0.6; got {self.sparsities}")
+        if not 0 < self.icl_chance_test <= 1:
+            raise ValueError(f"icl_chance_test is a p-value in (0, 1] (1: count every kind of in-context prompt), got {self.icl_chance_test}")
         for name in ("calibration", "calibration_tokens", "icl_prompts", "max_new_tokens", "facts", "first_names", "last_names", "cities", "icl_rows"):
             check_int(name, getattr(self, name))
         if self.facts > self.first_names * self.last_names:

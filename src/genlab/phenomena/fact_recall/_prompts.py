@@ -57,6 +57,16 @@ KEYS = ["apple", "river", "candle", "tiger", "window", "garden", "pencil", "rock
 LABELS = ["foo", "bar"]
 
 
+ICL_CHANCE = {"lookup": 1 / 5, "classification": 1 / 2}
+"""Per kind of in-context prompt, the accuracy of a guess among the answers the prompt offers
+(one of the five values of the table; one of the two labels)."""
+
+
+def in_context_kind(prompt: str) -> str:
+    """``lookup`` or ``classification``: which kind of :func:`in_context_prompts` prompt this is."""
+    return "lookup" if prompt.startswith("Table:") else "classification"
+
+
 def in_context_prompts(count: int, seed: int = 0) -> list[tuple[str, str]]:
     """``count`` in-context prompts, half key-value lookups and half in-context classification,
     drawn with ``seed``; the answer is always in the prompt."""

@@ -13,7 +13,7 @@ from torch import nn
 from genlab.config import Result
 from genlab.models import count_parameters
 from genlab.phenomena.fact_recall._config import FactRecallConfig
-from genlab.phenomena.fact_recall._prompts import fact_prompts, in_context_prompts
+from genlab.phenomena.fact_recall._prompts import ICL_CHANCE, fact_prompts, in_context_kind, in_context_prompts
 from genlab.phenomena.fact_recall._prune import input_norms, prune, prune_sequential
 from genlab.train import outputs, progress_bar, train
 
@@ -67,6 +67,21 @@ def pruning_curves(model: nn.Module, config: FactRecallConfig, batches, measure,
     return curves
 
 
+def icl_kinds(prompts: list[tuple[str, str]], correct: list[bool], p_value: float) -> dict:
+    """Per kind of in-context prompt: ``candidates``, ``answered`` by the unpruned model, its
+    ``chance`` level, the one-sided binomial ``p`` of answering that many by guessing, and whether
+    the kind ``counts`` (p <= ``p_value``)."""
+    from scipy.stats import binomtest
+
+    out = {}
+    for kind, chance in ICL_CHANCE.items():
+        hits = [ok for (prompt, _), ok in zip(prompts, correct) if in_context_kind(prompt) == kind]
+        if hits:
+            p = binomtest(sum(hits), len(hits), chance, alternative="greater").pvalue
+            out[kind] = {"candidates": len(hits), "answered": sum(hits), "chance": chance, "p": float(p), "counts": bool(p <= p_value)}
+    return out
+
+
 def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
     from genlab.data import load_corpus
     from genlab.models import load_pretrained
@@ -74,7 +89,9 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
     model, tokenizer = load_pretrained(config.pretrained)
     facts, icl = fact_prompts(), in_context_prompts(config.icl_prompts, config.seed)
     facts = [p for p, ok in zip(facts, answered(model, tokenizer, facts, max_new_tokens=config.max_new_tokens)) if ok]
-    icl = [p for p, ok in zip(icl, answered(model, tokenizer, icl, max_new_tokens=config.max_new_tokens)) if ok]
+    correct = answered(model, tokenizer, icl, max_new_tokens=config.max_new_tokens)
+    kinds = icl_kinds(icl, correct, config.icl_chance_test)
+    icl = [p for p, ok in zip(icl, correct) if ok]
     bar.advance(task)
     batches = None
     if "wanda" in config.methods:
@@ -82,16 +99,19 @@ def _pretrained_study(config: FactRecallConfig, bar, task) -> dict:
         rng = np.random.default_rng(config.seed)
         seqs = [ids[: config.calibration_tokens] for ids in (tokenizer.encode(docs[i]) for i in rng.permutation(len(docs))) if len(ids) >= config.calibration_tokens]
         batches = [torch.tensor(seqs[i : i + 8]) for i in range(0, min(config.calibration, len(seqs)), 8)]
-    lookup = np.array([p.startswith("Table:") for p, _ in icl])
+    kind = np.array([in_context_kind(p) for p, _ in icl])
+    counted = np.isin(kind, [k for k, v in kinds.items() if v["counts"]])
 
     def measure(m: nn.Module) -> dict:
         ok = np.array(answered(m, tokenizer, icl, max_new_tokens=config.max_new_tokens), dtype=float)
-        return {"fact": float(np.mean(answered(m, tokenizer, facts, max_new_tokens=config.max_new_tokens))), "icl": float(ok.mean()),
-                "icl_lookup": float(ok[lookup].mean()) if lookup.any() else None, "icl_classification": float(ok[~lookup].mean()) if (~lookup).any() else None}
+        return {"fact": float(np.mean(answered(m, tokenizer, facts, max_new_tokens=config.max_new_tokens))),
+                "icl": float(ok[counted].mean()) if counted.any() else None,
+                **{f"icl_{k}": float(ok[kind == k].mean()) if (kind == k).any() else None for k in ICL_CHANCE}}
 
     curves = pruning_curves(model, config, batches, measure, after=lambda: bar.advance(task))
     return {"model": config.pretrained, "n_fact_candidates": len(fact_prompts()), "n_facts": len(facts), "n_icl_candidates": config.icl_prompts,
-            "n_icl": len(icl), "n_icl_lookup": int(lookup.sum()), "facts": facts, "icl_examples": icl[:10], "curves": curves}
+            "n_icl": int(counted.sum()), "n_icl_lookup": int((kind == "lookup").sum()), "icl_kinds": kinds, "facts": facts,
+            "icl_examples": icl[:10], "curves": curves}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,10 +239,12 @@ class FactRecallResult(Result):
 
     Attributes:
         pretrained: ``model``, the prompt counts (candidates, and those the unpruned model answers:
-            ``n_facts``, ``n_icl``, of which ``n_icl_lookup`` key-value lookups), the kept
-            ``facts``, a few ``icl_examples``, and per pruning method the ``curves``:
-            [{"sparsity", "fact", "icl", "icl_lookup", "icl_classification"}] (shares of the kept
-            prompts answered; in-context in all and by kind); None when skipped.
+            ``n_facts``; ``n_icl`` of the kinds that count, ``n_icl_lookup`` key-value lookups),
+            ``icl_kinds`` (:func:`icl_kinds`: per kind, candidates, answered, chance, p and
+            whether it counts), the kept ``facts``, a few ``icl_examples``, and per pruning
+            method the ``curves``: [{"sparsity", "fact", "icl", "icl_lookup",
+            "icl_classification"}] (shares of the kept prompts answered; ``icl`` over the kinds
+            that count, None if none does; each kind on its own); None when skipped.
         synthetic: per GPT size: ``parameters``, ``train_loss``, ``fact`` and ``icl`` accuracy, and
             ``pruned`` curves like the pretrained model's; plus the chance levels; None when skipped.
         contrast: per curve ("<model>/<method>"), :func:`contrast`'s result.
