@@ -43,6 +43,20 @@ def test_the_cnn_takes_dominoes():
     assert model(x).shape == (8, 5) and penultimate_features(model, x).shape == (8, 64)
 
 
+def test_the_first_convolution_is_the_papers_and_old_results_read_back_as_three():
+    """The paper's pseudo-code: Conv2d(3, 32, kernel_size=5, stride=2, padding=2), then 3x3 ones;
+    a 56 x 28 image still ends at 128 x 7 x 4 features."""
+    first = dominoes_cnn(5, 0)[0]
+    assert (first.kernel_size, first.stride, first.padding) == ((5, 5), (2, 2), (2, 2))
+    assert dominoes_cnn(5, 0, first_kernel=3)[0].kernel_size == (3, 3)
+    assert FeaturesConfig().first_kernel == 5
+    old = FeaturesConfig().to_dict()
+    del old["first_kernel"]
+    assert FeaturesConfig.from_dict(old).first_kernel == 3
+    with pytest.raises(ValueError, match="first_kernel"):
+        FeaturesConfig(first_kernel=4)
+
+
 def test_without_a_dense_layer_the_probes_read_the_flattened_convolutions():
     model = dominoes_cnn(5, 0)
     x = torch.randn(3, 1, 56, 28)

@@ -28,6 +28,8 @@ class FeaturesConfig(Config):
         penultimate: width of the small dense layer before the classifier (the probed features);
             0: no dense layer, the classifier reads the flattened convolutional features and the
             probes do too (the paper's architecture).
+        first_kernel: kernel size of the first convolution (5, padding 2: the paper's; 3, padding
+            1: results written before this choice read back as it).
         adaptive: adaptive SAM (the perturbation scaled by |w|).
         train: how each network is trained (sam_rho is set per rho).
         seed: seeds everything.
@@ -42,10 +44,15 @@ class FeaturesConfig(Config):
     probe_size: int = 5_000
     test_size: int = 5_000
     penultimate: int = 64
+    first_kernel: int = 5
     adaptive: bool = False
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=4, lr=0.02, batch_size=128, optimizer="sgd", schedule="cosine"))
     seed: int = 0
     device: str = "cpu"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FeaturesConfig":
+        return super().from_dict({"first_kernel": 3, **data})  # results written before the choice: 3x3 throughout
 
     def __post_init__(self) -> None:
         if not 0 <= self.p <= 1:
@@ -59,3 +66,5 @@ class FeaturesConfig(Config):
         for name in ("seeds", "train_size", "probe_size", "test_size"):
             check_int(name, getattr(self, name))
         check_int("penultimate", self.penultimate, minimum=0)
+        if self.first_kernel not in (3, 5):
+            raise ValueError(f"first_kernel must be 5 (the paper's first convolution) or 3, got {self.first_kernel}")

@@ -36,11 +36,12 @@ class FeaturesResult(Result):
     wall_seconds: float
 
 
-def dominoes_cnn(classes: int, penultimate: int) -> nn.Sequential:
-    """The paper's CNN for 56 x 28 Dominoes: three 3x3 convolutions of 32, 64 and 128 channels with
-    stride 2, a dense penultimate layer of ``penultimate`` units (none when 0: the classifier reads
-    the flattened convolutional features, as in the paper), the classifier."""
-    body = [nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+def dominoes_cnn(classes: int, penultimate: int, first_kernel: int = 5) -> nn.Sequential:
+    """The paper's CNN for 56 x 28 Dominoes: convolutions of 32, 64 and 128 channels with stride 2
+    (the first ``first_kernel`` x ``first_kernel``, 5 in the paper, the others 3x3), a dense
+    penultimate layer of ``penultimate`` units (none when 0: the classifier reads the flattened
+    convolutional features, as in the paper), the classifier."""
+    body = [nn.Conv2d(1, 32, first_kernel, stride=2, padding=first_kernel // 2), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten()]
     if penultimate == 0:
         return nn.Sequential(*body, nn.Linear(128 * 7 * 4, classes))
@@ -95,10 +96,10 @@ def run(config: FeaturesConfig | None = None, *, run=None, progress: bool = True
             seed = config.seed * 1_000_003 + s
             x, y, _ = make_dominoes(config.train_size, config.p, split="train", classes=c, seed=seed)
             torch.manual_seed(seed)
-            init = dominoes_cnn(c, config.penultimate)
+            init = dominoes_cnn(c, config.penultimate, config.first_kernel)
             init_item, init_digit = probes(init)
             for rho in config.rhos:
-                model = dominoes_cnn(c, config.penultimate)
+                model = dominoes_cnn(c, config.penultimate, config.first_kernel)
                 model.load_state_dict(init.state_dict())
                 train(model, x, y, replace(config.train, seed=seed, sam_rho=rho, sam_adaptive=config.adaptive), device=config.device, progress=False)
                 item, digit = probes(model)
