@@ -92,7 +92,7 @@ def test_norm_measures_against_closed_forms():
     assert margin(model, x, y) == pytest.approx(np.quantile(margins, 0.1), rel=1e-5)
 
 
-def test_pac_bayes_sigma_sits_at_the_deviation():
+def _trained_classifier():
     torch.manual_seed(1)
     x = torch.randn(400, 5)
     y = (x[:, 0] > 0).long()
@@ -100,6 +100,11 @@ def test_pac_bayes_sigma_sits_at_the_deviation():
     from genlab.train import TrainConfig, train
 
     train(model, x, y, TrainConfig(epochs=60, lr=0.01), progress=False)
+    return model.eval(), x, y
+
+
+def test_pac_bayes_sigma_sits_at_the_deviation():
+    model, x, y = _trained_classifier()
     sigma = pac_bayes_sigma(model, x, y)
     base = float((model(x).argmax(1) != y).float().mean())
     scale = torch.full((sum(p.numel() for p in model.parameters()),), sigma)
@@ -110,17 +115,6 @@ def test_pac_bayes_sigma_sits_at_the_deviation():
     with torch.no_grad():  # the same function with the first layer 10x larger, the second 10x smaller: flatness is not scale-invariant
         sharper[0].weight.mul_(10), sharper[0].bias.mul_(10), sharper[2].weight.div_(10)
     assert pac_bayes_sigma(sharper, x, y) < sigma
-
-
-def _trained_classifier():
-    torch.manual_seed(1)
-    x = torch.randn(400, 5)
-    y = (x[:, 0] > 0).long()
-    model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 2))
-    from genlab.train import TrainConfig, train
-
-    train(model, x, y, TrainConfig(epochs=60, lr=0.01), progress=False)
-    return model.eval(), x, y
 
 
 def test_perturbed_error_stops_early_only_above_the_threshold():
