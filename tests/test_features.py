@@ -3,6 +3,7 @@ study end to end."""
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -79,3 +80,19 @@ def test_sam_features_command(tmp_path):
     assert "item (hard feature) probe" in (folder / "report.html").read_text()
     with pytest.raises(ValueError, match="rhos"):
         FeaturesConfig(rhos=(-0.1,))
+
+
+def test_report_pairs_sam_with_sgd_by_seed():
+    """The seed-by-seed table subtracts SGD's item probe of the *same* seed (runs listed out of
+    order, so pairing by position would give other numbers) and counts the seeds above SGD."""
+    from genlab.report._features import render_features_report
+
+    runs = [{"rho": 0.0, "seed": 0, "probe_item": 0.80}, {"rho": 0.0, "seed": 1, "probe_item": 0.70},
+            {"rho": 0.1, "seed": 1, "probe_item": 0.72}, {"rho": 0.1, "seed": 0, "probe_item": 0.79}]
+    for row in runs:
+        row |= {"test_accuracy": 0.99, "probe_digit": 0.9, "init_item": 0.6, "init_digit": 0.5}
+    keys = ("test_accuracy", "probe_item", "probe_digit", "init_item", "init_digit")
+    summary = {str(r): {k: float(np.mean([row[k] for row in runs if row["rho"] == r])) for k in keys} for r in (0.0, 0.1)}
+    config = FeaturesConfig(rhos=(0.0, 0.1), seeds=2).to_dict()
+    page = render_features_report({"config": config, "summary": summary, "runs": runs, "wall_seconds": 1.0}, config)
+    assert "<td>0.1</td><td>+2.00 -1.00</td><td>+0.50</td><td>1 of 2</td>" in page

@@ -40,12 +40,29 @@ def render_features_report(result: dict, config: dict) -> str:
     ax.legend(fontsize=8)
     rows = [[r, summary[r]["test_accuracy"], summary[r]["probe_item"], summary[r]["probe_digit"], summary[r]["init_item"], summary[r]["init_digit"]] for r in rhos]
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>genlab SAM features</title><style>{CSS}</style></head><body>",
-             f"<h1>genlab SAM features: Dominoes, p = {c['p']}</h1>", f'<p class="verdict good">{html.escape(headline)}</p>', f"<p>{PAPER}</p>",
+             f"<h1>genlab SAM features: Dominoes, p = {c['p']}</h1>", f'<p class="verdict {"good" if base is not None and best != "0.0" else "bad"}">{html.escape(headline)}</p>', f"<p>{PAPER}</p>",
              _img(fig), _table(["rho", "in-distribution accuracy", "item probe", "digit probe", "item probe at init", "digit probe at init"], rows),
              f"<p>Means over {c['seeds']} seed(s); spread of the item probe over seeds: "
              + ", ".join(f"rho {r}: {np.std([row['probe_item'] for row in result['runs'] if str(row['rho']) == r]):.3f}" for r in rhos) + ".</p>",
+             *_paired(result["runs"], rhos),
              "<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(config, indent=2))}</pre>", "</body></html>"]
     return "\n".join(parts)
+
+
+def _paired(runs: list, rhos: list) -> list[str]:
+    """Per SAM radius, the item probe minus SGD's from the same initialisation, seed by seed (every
+    rho of a seed starts from that seed's initialisation, so the pairing removes its variance)."""
+    sgd = {row["seed"]: row["probe_item"] for row in runs if float(row["rho"]) == 0}
+    if not sgd or len(rhos) < 2:
+        return []
+    rows = []
+    for r in rhos:
+        if float(r) == 0:
+            continue
+        d = [row["probe_item"] - sgd[row["seed"]] for row in runs if str(row["rho"]) == r and row["seed"] in sgd]
+        rows.append([r, " ".join(f"{100 * v:+.2f}" for v in d), f"{100 * np.mean(d):+.2f}", f"{sum(v > 0 for v in d)} of {len(d)}"])
+    return ["<h2>SAM against SGD, seed by seed</h2>",
+            _table(["rho", "item probe minus SGD's, per seed (points)", "mean (points)", "seeds above SGD"], rows)]
 
 
 write_features_report = page_writer(render_features_report, "a sam-features run")
