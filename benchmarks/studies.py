@@ -133,8 +133,9 @@ def case_fact_recall() -> dict:
                 + ", ".join(f"{k} {v['answered']} of {v['candidates']} (chance {v['chance']:.2f}, binomial p {v['p']:.2g}: {'counts' if v['counts'] else 'not counted'})" for k, v in kinds.items())
                 + f"; {pre['n_icl']} in-context prompts counted; "
                 + "; ".join(f"{m} fact/in-context at sparsity 0..0.7: {curve(c)}" for m, c in pre["curves"].items())
-                + f"; each kind under wanda (key-value lookup / 2-label classification, the prompts answered unpruned: {kinds['lookup']['answered']} / {kinds['classification']['answered']}): "
-                + " ".join(f"{p['icl_lookup']:.2f}/{p['icl_classification']:.2f}" for p in pre["curves"].get("wanda", []))
+                + "; each kind under wanda (key-value lookup / 2-label classification, the prompts answered unpruned: "
+                + " / ".join(str(kinds.get(k, {}).get("answered", 0)) for k in ("lookup", "classification")) + "): "
+                + " ".join("/".join("-" if p[k] is None else f"{p[k]:.2f}" for k in ("icl_lookup", "icl_classification")) for p in pre["curves"].get("wanda", []))
                 + ". Small GPTs (fact / in-context): " + ", ".join(f"{s} ({e['parameters']:,}) {e['fact']:.3f} / {e['icl']:.3f}" for s, e in syn["models"].items())
                 + ". Contrast (fact <= 0.5x, in-context >= 0.8x): " + ", ".join(f"{k} {'at %.0f%%' % (100 * v['sparsity']) if v else 'none'}" for k, v in result.contrast.items())
                 + ". Two torch threads")

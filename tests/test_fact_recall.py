@@ -245,13 +245,22 @@ def test_in_context_kinds_answered_at_chance_do_not_count(monkeypatch):
 
     assert (kinds["lookup"]["answered"], kinds["lookup"]["candidates"]) == (20, 20) and kinds["lookup"]["counts"]
     assert (kinds["classification"]["answered"], kinds["classification"]["candidates"]) == (10, 20) and not kinds["classification"]["counts"]
-    assert kinds["classification"]["p"] == pytest.approx(tail(10, 20, 0.5)) and kinds["lookup"]["p"] == pytest.approx(tail(20, 20, 0.2))
+    assert kinds["classification"]["p"] == pytest.approx(tail(10, 20, 0.5)) and kinds["lookup"]["p"] == pytest.approx(tail(20, 20, (1 + 4 / 90) / 5))
     assert pre["n_icl"] == 20
     unpruned, pruned = pre["curves"]["magnitude"]
     assert unpruned["icl"] == 1.0 and pruned["icl"] == pruned["icl_lookup"] == 0.75
-    everything = run(replace(config, icl_chance_test=1.0), progress=False).pretrained
     assert pruned["icl_classification"] == 0.5  # the lucky half of the kept coin flips, as a guesser would
     everything = run(replace(config, icl_chance_test=1.0), progress=False).pretrained
     assert everything["n_icl"] == 30 and everything["curves"]["magnitude"][1]["icl"] == pytest.approx((15 + 5) / 30)
     with pytest.raises(ValueError, match="icl_chance_test"):
         FactRecallConfig(icl_chance_test=0)
+    old = FactRecallConfig().to_dict()
+    del old["icl_chance_test"]
+    assert FactRecallConfig.from_dict(old).icl_chance_test == 1.0  # results written before the test counted every kind
+    from genlab.report._fact_recall import render_fact_recall_report
+
+    result = json.loads(json.dumps(run(config, progress=False).to_dict()))
+    page = render_fact_recall_report(result, result["config"])
+    assert '<td>classification</td><td class="num">20</td><td class="num">10</td>' in page and "30 answered and kept, 20 of them of the kinds that count" in page
+    del result["pretrained"]["icl_kinds"]  # a result written before the test still renders
+    assert "<td>classification</td>" not in render_fact_recall_report(result, result["config"])

@@ -55,9 +55,11 @@ def render_fact_recall_report(result: dict, config: dict) -> str:
         rows = [[m, p["sparsity"], p["fact"], *("" if p.get(k) is None else p[k] for k in ("icl", "icl_lookup", "icl_classification"))]
                 for m, curve in pre["curves"].items() for p in curve]
         kinds = pre.get("icl_kinds")  # absent from results written before the chance test
+        icl = (f"{sum(k['answered'] for k in kinds.values())} answered and kept, {pre['n_icl']} of them of the kinds that count" if kinds
+               else f"{pre['n_icl']} answered and kept")
         parts += [f"<h2>{html.escape(pre['model'])} pruned</h2>",
-                  f"<p>{pre['n_facts']} of {pre['n_fact_candidates']} fact prompts and {pre['n_icl']} of {pre['n_icl_candidates']} in-context prompts are "
-                  f"answered by the unpruned model and kept; accuracy is the share of those answered (greedy, {c['max_new_tokens']} tokens).</p>"]
+                  f"<p>Of {pre['n_fact_candidates']} fact prompts {pre['n_facts']} are answered by the unpruned model and kept; of {pre['n_icl_candidates']} "
+                  f"in-context prompts {icl}. Accuracy is the share of those answered (greedy, {c['max_new_tokens']} tokens).</p>"]
         if kinds:
             parts += [f"<p>A kind of in-context prompt counts only if the unpruned model beats its chance level (a guess among the answers the prompt "
                       f"offers) at one-sided binomial p &le; {c['icl_chance_test']}: prompts answered by luck measure no ability. Both kinds are scored below.</p>",

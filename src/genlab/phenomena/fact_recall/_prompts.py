@@ -57,9 +57,10 @@ KEYS = ["apple", "river", "candle", "tiger", "window", "garden", "pencil", "rock
 LABELS = ["foo", "bar"]
 
 
-ICL_CHANCE = {"lookup": 1 / 5, "classification": 1 / 2}
-"""Per kind of in-context prompt, the accuracy of a guess among the answers the prompt offers
-(one of the five values of the table; one of the two labels)."""
+ICL_CHANCE = {"lookup": (1 + 4 / 90) / 5, "classification": 1 / 2}
+"""Per kind of in-context prompt, the accuracy of a guess among the answers the prompt offers: one
+of the table's five places (its own, or another holding the same of the 90 two-digit values); one
+of the two labels (each prompt has three of each)."""
 
 
 def in_context_kind(prompt: str) -> str:
