@@ -10,7 +10,10 @@ Cases (one torch thread per worker):
   converged runs, disagreement against test error, every measure's tau / Psi / CMI, and the
   spectra's wall time (``genlab weightwatch``);
 - ``cnn``: a 9-configuration small-CNN zoo (width 8/16/32 x lr 3e-4/1e-3/3e-3), the same protocol;
-- ``mlp-all``, ``cnn-all``: those zoos ranked over all their configurations, converged or not (no
+- ``cnn-sgd-he``, ``cnn-sgd``: the CNN zoo trained as Jiang et al. (ICLR 2022) train theirs, with
+  SGD and Nesterov momentum 0.9 (lr 0.01/0.02/0.05), initialised as He et al. (2015) do
+  (``--init he``) or by PyTorch's default: the two differ in the initialisation only;
+- ``mlp-all``, ``cnn-all``, ...: those zoos ranked over all their configurations, converged or not (no
   training); ``--reuse mlp=RUN_ID`` takes a zoo's row from its finished run instead of training it.
 
 Writes benchmarks/results/zoo.json and .md and the benchmarks/README.md table between the
@@ -34,7 +37,10 @@ from genlab.estimate import ZooConfig, ZooModel, zoo
 from genlab.recipes import builtin_data, weightwatch, zoo_builtin
 from genlab.store import RunStore
 
-CASES = ["throughput", "mlp", "cnn", "mlp-all", "cnn-all"]
+ZOOS = ["mlp", "cnn", "cnn-sgd-he", "cnn-sgd"]
+CASES = ["throughput", *ZOOS, *(f"{z}-all" for z in ZOOS)]
+CNN_GRID = {"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}
+SGD_GRID = {"width": (8, 16, 32), "lr": (0.01, 0.02, 0.05)}
 TRAIN_SIZE = 4000
 
 
@@ -60,7 +66,7 @@ def case_throughput() -> list[dict]:
     return rows
 
 
-def case_zoo(name: str, model: str, config: ZooConfig, reuse: str | None = None) -> list[dict]:
+def case_zoo(name: str, model: str, config: ZooConfig, reuse: str | None = None, init: str = "torch") -> list[dict]:
     """Train the zoo (or, with ``reuse``, read a finished zoo run of runs/bench: its own wall time)."""
     store = RunStore(ROOT / "runs" / "bench")
     if reuse:
@@ -69,12 +75,12 @@ def case_zoo(name: str, model: str, config: ZooConfig, reuse: str | None = None)
         wall = summary["wall_seconds"]
     else:
         start = time.time()
-        summary, run = zoo_builtin("fashion-mnist", model, config, store=store, train_size=TRAIN_SIZE, workers=2, progress=True)
+        summary, run = zoo_builtin("fashion-mnist", model, config, store=store, train_size=TRAIN_SIZE, workers=2, progress=True, init=init)
         wall, folder, run_id = time.time() - start, run.folder, run.id
     spectra = weightwatch(folder, progress=False)
     ranking = {r["measure"]: r for r in summary["ranking"]}
     best = max((r for r in summary["ranking"] if r["measure"] != "disagreement"), key=lambda r: r["psi"], default=None)
-    row = {"case": name, "run": run_id, "configs": len(summary["configs"]), "runs": sum(len(c["runs"]) for c in summary["configs"]), "converged": summary["n_converged"],
+    row = {"case": name, "run": run_id, "init": summary.get("init", "torch"), "configs": len(summary["configs"]), "runs": sum(len(c["runs"]) for c in summary["configs"]), "converged": summary["n_converged"],
            "wall_s": round(wall, 1), "spectra_s": spectra["wall_seconds"], "gde": summary["gde"], "best_measure": best and best["measure"],
            "ranking": {k: {s: r.get(s) for s in ("tau", "tau_ci", "psi", "cmi", "cmi_ci", "per_axis", "tau_by_depth")} for k, r in ranking.items()},
            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
@@ -137,15 +143,18 @@ def main() -> None:
     if "mlp" in cases:
         rows.update({r["case"]: r for r in case_zoo("mlp", "mlp", ZooConfig(), reuse.get("mlp"))})
     if "cnn" in cases:
-        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid={"width": (8, 16, 32), "lr": (3e-4, 1e-3, 3e-3)}, max_epochs=100), reuse.get("cnn"))})
-    for name in ("mlp", "cnn"):
+        rows.update({r["case"]: r for r in case_zoo("cnn", "cnn", ZooConfig(grid=CNN_GRID, max_epochs=100), reuse.get("cnn"))})
+    for name, init in (("cnn-sgd-he", "he"), ("cnn-sgd", "torch")):
+        if name in cases:
+            rows.update({r["case"]: r for r in case_zoo(name, "cnn", ZooConfig(grid=SGD_GRID, optimizer="sgd", max_epochs=100), reuse.get(name), init=init)})
+    for name in ZOOS:
         if f"{name}-all" in cases and name in rows:
             rows[f"{name}-all"] = case_all_configs(rows[name])
-    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", "mlp", "mlp-all", "cnn", "cnn-all") if c in rows]
+    order = [c for c in ("throughput, 1 worker", "throughput, 2 workers", *(x for z in ZOOS for x in (z, f"{z}-all"))) if c in rows]
     print(write_results("zoo", [rows[c] for c in order], markdown,
-                        "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam, batch 128, constant learning rate, "
+                        "Fashion-MNIST, first 4,000 training images (partners: the next 4,000), all 10,000 test images; Adam (the cnn-sgd rows: SGD, Nesterov momentum 0.9), batch 128, constant learning rate, "
                         "training stops at the first epoch with mean cross-entropy <= 0.01 (cap 300 epochs for the MLPs, 100 for the CNNs); "
-                        "one torch thread per worker; measures averaged over the two same-data seeds."))
+                        "one torch thread per worker; measures averaged over the two same-data seeds; PyTorch's default initialisation except the cnn-sgd-he rows (He et al. 2015)."))
 
 
 if __name__ == "__main__":

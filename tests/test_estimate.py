@@ -150,12 +150,12 @@ def test_disagree_command_writes_its_report(tmp_path):
 
     out = tmp_path / "runs"
     res = CliRunner().invoke(app, ["disagree", "--dataset", "digits", "--train-size", "400", "--test-size", "300", "--epochs", "5", "--pairs", "2",
-                                   "--source", "alldiff,diffdata", "--out", str(out), "--quiet"])
+                                   "--source", "alldiff,diffdata", "--init", "he", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     assert "estimated test error" in res.output and "diffdata" in res.output
     folder = next(p for p in out.iterdir() if p.is_dir())
     result = json.loads((folder / "result.json").read_text())
-    assert result["n_unlabeled"] == 300 and set(result["dis_by_source"]) == {"alldiff", "diffdata"}
+    assert result["n_unlabeled"] == 300 and set(result["dis_by_source"]) == {"alldiff", "diffdata"} and result["model"]["init"] == "he"
     page = (folder / "report.html").read_text()
     assert "Theorem 4.2, checked" in page and "<img" in page
     bad = CliRunner().invoke(app, ["disagree", "--dataset", "digits", "--source", "alldiff,nope", "--out", str(out)])

@@ -59,6 +59,28 @@ def test_a_killed_zoo_resumes_to_exactly_its_runs(tmp_path, digits):
     assert set(gde_summary(result)) <= {"seeds", "alldiff"}
 
 
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_he_init_draws_normal_weights_of_variance_two_over_fan_in(name):
+    from genlab.models import ModelConfig, build_model
+
+    torch.manual_seed(0)
+    he = ZooModel(name, (1, 8, 8), 10, init="he")({"width": 64, "depth": 2})
+    torch.manual_seed(0)
+    default = build_model(ModelConfig(name, 64, 2), (1, 8, 8), 10)
+    layers = [(a, b) for a, b in zip(he.modules(), default.modules()) if isinstance(a, (nn.Linear, nn.Conv2d))]
+    assert len(layers) == 3
+    for a, b in layers:
+        fan_in = a.weight[0].numel()  # in_channels x kernel area, or in_features
+        rel = 4 * (2 / a.weight.numel()) ** 0.5  # 4 standard errors of a sample variance
+        assert abs(a.weight.var().item() * fan_in / 2 - 1) < rel  # He: 2 / fan_in (not fan_out, not gain 1)
+        assert a.weight.abs().max() > 3 ** 0.5 * (2 / fan_in) ** 0.5  # normal, not uniform of that variance
+        assert abs(b.weight.var().item() * 3 * fan_in - 1) < rel  # PyTorch's default: uniform, 1 / (3 fan_in)
+        assert not a.bias.any() and b.bias.any()
+    assert repr(ZooModel(name, (1, 8, 8), 10)) == f"ZooModel({name!r}, input_shape=(1, 8, 8), num_classes=10)"  # old zoos' manifests still match
+    with pytest.raises(ValueError, match="unknown init"):
+        ModelConfig(name, init="xavier")
+
+
 def test_grid_rejects_unknown_axes_and_repeats():
     with pytest.raises(ValueError, match="grid axis 'colour'"):
         ZooConfig(grid={"colour": (1, 2)})
@@ -156,10 +178,11 @@ def test_zoo_measures_and_weightwatch_commands(tmp_path):
 
     out = tmp_path / "runs"
     res = CliRunner().invoke(app, ["zoo", "--dataset", "digits", "--train-size", "200", "--test-size", "200", "--grid", "width=8,16 lr=0.003,0.01",
-                                   "--max-epochs", "40", "--stop-ce", "0.1", "--batch-size", "32", "--measure-examples", "50", "--out", str(out), "--quiet"])
+                                   "--max-epochs", "40", "--stop-ce", "0.1", "--batch-size", "32", "--measure-examples", "50", "--init", "he", "--out", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     folder = next(p for p in out.iterdir() if p.is_dir())
     assert "measures against the gap" in res.output and (folder / "report.html").is_file()
+    assert json.loads((folder / "result.json").read_text())["init"] == "he" and "He et al. (2015)" in (folder / "report.html").read_text()
     res = CliRunner().invoke(app, ["weightwatch", str(folder), "--quiet"])
     assert res.exit_code == 0, res.output
     spectra = json.loads((folder / "spectra.json").read_text())
@@ -171,5 +194,7 @@ def test_zoo_measures_and_weightwatch_commands(tmp_path):
     assert "Spectra of the weights" in page and "alpha" in page and page.count("<img") >= 4
     bad = CliRunner().invoke(app, ["zoo", "--grid", "width=8 colour=1", "--out", str(out)])
     assert bad.exit_code == 2 and "colour" in bad.output
+    bad = CliRunner().invoke(app, ["zoo", "--init", "xavier", "--out", str(out)])
+    assert bad.exit_code == 2 and "unknown init 'xavier'" in bad.output
     bad = CliRunner().invoke(app, ["weightwatch", str(tmp_path)])
     assert bad.exit_code == 2

@@ -305,6 +305,7 @@ def disagree(
     model: str = typer.Option("mlp", help="mlp or cnn"),
     width: int = typer.Option(256, help="hidden units (mlp) or first conv channels (cnn)"),
     depth: int = typer.Option(2, help="hidden layers (mlp) or conv blocks (cnn)"),
+    init: str = typer.Option("torch", help="weight initialisation: torch (PyTorch's default) or he (He et al. 2015)"),
     epochs: Optional[float] = typer.Option(None, help="training epochs per run [default: 20]"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate per run [default: 0.001]"),
     batch_size: Optional[int] = typer.Option(None, help="batch size per run [default: 128]"),
@@ -329,7 +330,7 @@ def disagree(
         base = DisagreementConfig()
         train = replace(base.train, **{k: v for k, v in (("epochs", epochs), ("lr", lr), ("batch_size", batch_size)) if v is not None})
         config = DisagreementConfig(**{**fields, "train": train})
-        model_config = ModelConfig(model, width, depth)
+        model_config = ModelConfig(model, width, depth, init=init)
     except ValueError as e:
         _fail(str(e))
     store = RunStore(out)
@@ -371,6 +372,7 @@ def _grid(specs: list[str]) -> dict:
 def zoo(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
     model: str = typer.Option("mlp", help="mlp or cnn"),
+    init: str = typer.Option("torch", help="weight initialisation: torch (PyTorch's default) or he (He et al. 2015; same-data seeds then disagree about as often as they err)"),
     grid: Optional[list[str]] = typer.Option(None, help="axes and values, e.g. --grid 'width=32,128,512 depth=1,2,3' (repeatable) [default: the 81-configuration MLP grid]"),
     train_size: int = typer.Option(4000, help="train on the first N training examples (the partner runs on the next N)"),
     test_size: Optional[int] = typer.Option(None, help="measure the gap and disagreement on the first N test examples"),
@@ -383,17 +385,20 @@ def zoo(
 ) -> None:
     """Train a model zoo over a grid of hyperparameters to a training cross-entropy target
     (Fantastic Generalization Measures' protocol), measure every run and rank the measures."""
+    from genlab.estimate import ZooModel
     from genlab.recipes import resume_zoo, zoo_builtin
     from genlab.store import RunStore
 
     try:
         config = ZooConfig(**{**fields, **({"grid": _grid(grid)} if grid else {})})
+        ZooModel(model, (1,), 2, init)
     except ValueError as e:
         _fail(str(e))
     store = RunStore(out)
     result, run = _run_study(
         lambda: resume_zoo(store, resume, workers=workers, address=address, progress=not quiet) if resume
-        else zoo_builtin(dataset, model, config, store=store, train_size=train_size, test_size=test_size, workers=workers, address=address, progress=not quiet),
+        else zoo_builtin(dataset, model, config, store=store, train_size=train_size, test_size=test_size, workers=workers, address=address, progress=not quiet,
+                         init=init),
         out, f"the trained runs are kept; `genlab zoo --resume <run id> --out {out}` finishes the zoo", (ValueError, RuntimeError))
     console.print(f"[bold green]zoo[/] {result['dataset']} / {result['model']}: {len(result['configs'])} configurations, {result['n_converged']} converged "
                   f"({result['wall_seconds']:.0f} s)")

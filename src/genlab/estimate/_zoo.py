@@ -30,18 +30,24 @@ ALL_MEASURES = (*MEASURES, *OPTIMIZATION_MEASURES, "disagreement")
 class ZooModel:
     """A picklable factory of the zoo's built-in models: ``ZooModel(name, shape, classes)(hparams)``
     builds ``genlab.models.build_model`` with the hyperparameters' width and depth (defaults
-    otherwise)."""
+    otherwise), initialised by ``init`` (``ModelConfig.init``: ``torch`` or ``he``)."""
 
-    def __init__(self, name: str, input_shape: tuple[int, ...], num_classes: int):
-        self.name, self.input_shape, self.num_classes = name, tuple(input_shape), num_classes
+    def __init__(self, name: str, input_shape: tuple[int, ...], num_classes: int, init: str = "torch"):
+        from genlab.models import INITS
 
-    def __repr__(self) -> str:
-        return f"ZooModel({self.name!r}, input_shape={self.input_shape}, num_classes={self.num_classes})"
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        self.name, self.input_shape, self.num_classes, self.init = name, tuple(input_shape), num_classes, init
+
+    def __repr__(self) -> str:  # the sweep's manifest: a zoo of the default init keeps the description it had before init existed
+        extra = "" if self.init == "torch" else f", init={self.init!r}"
+        return f"ZooModel({self.name!r}, input_shape={self.input_shape}, num_classes={self.num_classes}{extra})"
 
     def __call__(self, hparams: dict) -> nn.Module:
         from genlab.models import ModelConfig, build_model
 
-        return build_model(ModelConfig(self.name, **{k: int(v) for k, v in hparams.items() if k in MODEL_AXES}), self.input_shape, self.num_classes)
+        axes = {k: int(v) for k, v in hparams.items() if k in MODEL_AXES}
+        return build_model(ModelConfig(self.name, **axes, init=self.init), self.input_shape, self.num_classes)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from torch import nn
 
 MODEL_NAMES = ("mlp", "cnn", "lenet")
+INITS = ("torch", "he")
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,23 @@ class ModelConfig:
         width: hidden units per layer (MLP) or channels of the first conv block (CNN; doubles per block).
         depth: hidden layers (MLP) or conv blocks, each conv -> ReLU -> 2x max-pool (CNN).
         norm: GroupNorm after each conv (CNN only).
+        init: how the weights start: ``"torch"`` (PyTorch's default for each layer: weights
+            uniform with variance 1 / (3 fan_in), biases uniform too) or ``"he"`` (He et al. 2015,
+            the ReLU networks' standard and torchvision's ResNets': weights normal with variance
+            2 / fan_in, biases zero). The default's networks compute a function close to zero at
+            initialisation, and runs from different seeds then end closer together: on Fashion-MNIST
+            their disagreement underestimates the test error (docs/estimate.md).
     """
 
     name: str = "cnn"
     width: int = 16
     depth: int = 2
     norm: bool = False
+    init: str = "torch"
 
     def __post_init__(self) -> None:
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.name not in MODEL_NAMES:
             raise ValueError(f"unknown model {self.name!r}; choose one of {', '.join(MODEL_NAMES)}")
         if self.width < 1 or self.depth < 1:
@@ -41,14 +51,33 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def __repr__(self) -> str:  # sweep manifests name the factory by it: the default init keeps the text it had before init existed
+        fields = [f"{k}={v!r}" for k, v in asdict(self).items() if k != "init" or v != "torch"]
+        return f"ModelConfig({', '.join(fields)})"
+
 
 def build_model(config: ModelConfig, input_shape: tuple[int, ...], num_classes: int) -> nn.Module:
     """A freshly initialised classifier for inputs of ``input_shape`` (without the batch dimension)."""
     if config.name == "mlp":
-        return _mlp(config, input_shape, num_classes)
-    if config.name == "lenet":
-        return _lenet(input_shape, num_classes)
-    return _cnn(config, input_shape, num_classes)
+        model = _mlp(config, input_shape, num_classes)
+    elif config.name == "lenet":
+        model = _lenet(input_shape, num_classes)
+    else:
+        model = _cnn(config, input_shape, num_classes)
+    if config.init == "he":
+        he_init(model)
+    return model
+
+
+def he_init(model: nn.Module) -> nn.Module:
+    """Re-initialise ``model``'s linear and convolutional layers as He et al. (2015) do for ReLU
+    networks: weights normal with variance 2 / fan_in, biases zero (in place; returns it)."""
+    for layer in model.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return model
 
 
 def _lenet(input_shape: tuple[int, ...], num_classes: int) -> nn.Module:

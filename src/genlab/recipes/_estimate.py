@@ -47,11 +47,12 @@ def _disagree_in_run(run: Run, workers, address, progress: bool, report: bool) -
 
 
 def zoo_builtin(dataset: str, model: str, config: ZooConfig, *, store: RunStore, train_size: int = 4000, test_size: int | None = None,
-                workers: int | None = 0, address: str | None = None, progress: bool = True, report: bool = True) -> tuple[dict, Run]:
-    """Train the zoo of ``model`` (mlp or cnn) over ``config.grid`` on the first ``train_size``
-    examples of ``dataset`` (the partner runs on the next ``train_size``), measure every run and
-    rank the measures."""
-    run_config = {"kind": "zoo", "dataset": dataset, "model": model, "train_size": train_size, "test_size": test_size, "zoo": config.to_dict()}
+                workers: int | None = 0, address: str | None = None, progress: bool = True, report: bool = True, init: str = "torch") -> tuple[dict, Run]:
+    """Train the zoo of ``model`` (mlp or cnn, initialised by ``init``: ``torch`` or ``he``) over
+    ``config.grid`` on the first ``train_size`` examples of ``dataset`` (the partner runs on the
+    next ``train_size``), measure every run and rank the measures."""
+    ZooModel(model, (1,), 2, init)  # a bad init fails before a run folder exists
+    run_config = {"kind": "zoo", "dataset": dataset, "model": model, "init": init, "train_size": train_size, "test_size": test_size, "zoo": config.to_dict()}
     _zoo_data(run_config)  # bad sizes fail before a run folder exists
     return _zoo_in_run(store.start_run(f"zoo-{dataset}", run_config), workers, address, progress, report)
 
@@ -75,9 +76,9 @@ def _zoo_in_run(run: Run, workers, address, progress: bool, report: bool) -> tup
     config = ZooConfig.from_dict(rc["zoo"])
     with run:
         ds, slices = _zoo_data(rc)
-        result = zoo(ZooModel(rc["model"], ds.input_shape, ds.num_classes), slices, (ds.x_test, ds.y_test), config, run=run, workers=workers,
+        result = zoo(ZooModel(rc["model"], ds.input_shape, ds.num_classes, rc.get("init", "torch")), slices, (ds.x_test, ds.y_test), config, run=run, workers=workers,
                      address=address, progress=progress)
-        summary = {"dataset": ds.name, "model": rc["model"], "train_size": rc["train_size"], "n_test": len(ds.y_test), **result.to_dict(),
+        summary = {"dataset": ds.name, "model": rc["model"], "init": rc.get("init", "torch"), "train_size": rc["train_size"], "n_test": len(ds.y_test), **result.to_dict(),
                    "ranking": rank_measures(result), "gde": gde_summary(result)}
         run.complete(summary, {"dataset": ds.name, "model": rc["model"], "configs": len(result.configs), "converged": result.n_converged})
     if report:
@@ -109,7 +110,7 @@ def weightwatch(folder, *, progress: bool = True) -> dict:
                          "For a model of your own, call genlab.estimate.spectral_metrics(model)")
     ds = builtin_data(rc["dataset"], 1, 1)
     start = time.time()
-    runs = zoo_spectra(folder, ZooConfig.from_dict(rc["zoo"]), ZooModel(rc["model"], ds.input_shape, ds.num_classes), progress=progress)
+    runs = zoo_spectra(folder, ZooConfig.from_dict(rc["zoo"]), ZooModel(rc["model"], ds.input_shape, ds.num_classes, rc.get("init", "torch")), progress=progress)
     out = {"runs": runs, "wall_seconds": round(time.time() - start, 1)}
     write_json(folder / "spectra.json", out)
     if (folder / "result.json").is_file():

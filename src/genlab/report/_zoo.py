@@ -113,6 +113,8 @@ def render_zoo_report(result: dict, config: dict, folder: Path) -> str:
     configs = result["configs"]
     dropped = len(configs) - result["n_converged"]
     headline = f"{len(configs)} configurations, {result['n_converged']} converged to training cross-entropy {result['config']['stop_ce']}"
+    if result.get("init"):  # results written before the init option had PyTorch's default
+        headline += "; weights initialised as " + {"he": "He et al. (2015) do", "torch": "PyTorch does by default"}.get(result["init"], result["init"])
     runs = [[" ".join(f"{k}={v}" for k, v in c["hparams"].items()), c["gap"], c["test_error"], c.get("dis_seeds"), c.get("dis_alldiff"),
              max(r["epochs"] for r in c["runs"]), "yes" if c["converged"] else "NO"] for c in configs]
     parts = [
