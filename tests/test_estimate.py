@@ -158,6 +158,12 @@ def test_disagree_command_writes_its_report(tmp_path):
     assert result["n_unlabeled"] == 300 and set(result["dis_by_source"]) == {"alldiff", "diffdata"} and result["model"]["init"] == "he"
     page = (folder / "report.html").read_text()
     assert "Theorem 4.2, checked" in page and "<img" in page
+    from genlab.report import render_disagreement_report
+
+    config = json.loads((folder / "config.json").read_text())
+    for status, init, hinted in (("underestimate", "torch", True), ("underestimate", "he", False), ("consistent", "torch", False)):
+        page = render_disagreement_report({**result, "status": status, "model": {**result["model"], "init": init}}, config)
+        assert ("--init he" in page) == hinted
     bad = CliRunner().invoke(app, ["disagree", "--dataset", "digits", "--source", "alldiff,nope", "--out", str(out)])
     assert bad.exit_code == 2 and "source must be one of" in bad.output
 

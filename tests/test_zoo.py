@@ -192,6 +192,15 @@ def test_zoo_measures_and_weightwatch_commands(tmp_path):
     assert json.loads((folder / "result.json").read_text())["ranking_converged_only"] is False
     page = (folder / "report.html").read_text()
     assert "Spectra of the weights" in page and "alpha" in page and page.count("<img") >= 4
+    from genlab.report import render_zoo_report
+
+    summary, config = json.loads((folder / "result.json").read_text()), json.loads((folder / "config.json").read_text())
+    for ratio, init, flagged, hinted in ((0.5, "torch", True, True), (0.5, None, True, True), (0.5, "he", True, False), (0.8, "torch", False, False)):
+        summary["gde"] = {"seeds": {"n": 4, "mean_abs_gap": 0.05, "tau": 0.5, "mean_ratio": ratio, "min_ratio": ratio}}
+        summary.pop("init", None) if init is None else summary.update(init=init)  # None: a result written before the init option
+        page = render_zoo_report(summary, config, folder)
+        assert ("Same-data seeds underestimate the test error: their mean dis / err is 0.50" in page) == flagged  # 0.8 is within 1 / 1.3
+        assert ("--init he" in page) == hinted
     bad = CliRunner().invoke(app, ["zoo", "--grid", "width=8 colour=1", "--out", str(out)])
     assert bad.exit_code == 2 and "colour" in bad.output
     bad = CliRunner().invoke(app, ["zoo", "--init", "xavier", "--out", str(out)])

@@ -19,6 +19,15 @@ _STATUS = {
                    "and calibration needs labels (Kirsch & Gal 2022)"),
 }
 
+INIT_HINT = ("The runs start from PyTorch's default initialisation, whose networks compute almost nothing at the start; runs on the same data "
+             "then tend to agree more than they err. He et al.'s initialisation (--init he) gives the seed its say: see docs/estimate.md.")
+
+
+def init_hint(model_init: str | None) -> str:
+    """The page's note for an underestimate by runs of PyTorch's default initialisation (``None``:
+    a result written before the init option, which had it)."""
+    return f'<p class="note">{html.escape(INIT_HINT)}</p>' if model_init in (None, "torch") else ""
+
 
 def _sources_table(result: dict) -> str:
     rows = []
@@ -117,6 +126,7 @@ def render_disagreement_report(result: dict, config: dict) -> str:
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head><body>",
         f"<h1>{title}</h1>", f'<p class="verdict {"good" if cls == "good" else "bad"}">{html.escape(headline)}</p>',
         f'<p class="note">{html.escape(result["status"])}: {html.escape(words)}.</p>',
+        init_hint((result.get("model") or {}).get("init")) if result["status"] == "underestimate" and isinstance(result.get("model"), dict) else "",
         "<p>Two runs of the same recipe disagree on an input as often, on average, as one run errs, when the ensemble of runs is "
         "class-wise calibrated (Jiang, Nagarajan, Baek &amp; Kolter, ICLR 2022). With labels, their Theorem 4.2 bounds the difference "
         "by the ensemble's class-aggregated calibration error: |E dis - E err| &le; CACE.</p>",

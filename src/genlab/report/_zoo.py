@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.report._certificate import CSS, _fmt, _img, _table, page_writer
+from genlab.report._disagreement import init_hint
 
 
 def _gde_plot(result: dict, Figure) -> str:
@@ -35,7 +36,12 @@ def _gde_plot(result: dict, Figure) -> str:
 
 def _gde_table(result: dict) -> str:
     rows = [[name, g["n"], g["mean_abs_gap"], g["tau"], g["mean_ratio"], g["min_ratio"]] for name, g in result.get("gde", {}).items()]
-    return _table(["pairing", "configurations", "mean |dis - err|", "Kendall tau(dis, err)", "mean dis / err", "min dis / err"], rows)
+    table = _table(["pairing", "configurations", "mean |dis - err|", "Kendall tau(dis, err)", "mean dis / err", "min dis / err"], rows)
+    seeds = result.get("gde", {}).get("seeds")
+    if seeds and seeds["mean_ratio"] < 1 / 1.3:  # below Jiang et al.'s band for same-data runs, x <= y <= 1.3 x
+        table += (f'<p class="verdict bad">Same-data seeds underestimate the test error: their mean dis / err is {seeds["mean_ratio"]:.2f}, below '
+                  "Jiang et al.'s band for them (err at most 1.3 x dis). Read their disagreement as a lower bound on the test error.</p>" + init_hint(result.get("init")))
+    return table
 
 
 def _ranking(result: dict) -> str:
