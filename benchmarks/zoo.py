@@ -72,6 +72,9 @@ def case_zoo(name: str, model: str, config: ZooConfig, reuse: str | None = None,
     if reuse:
         folder = ROOT / "runs" / "bench" / reuse
         summary, run_id = json.loads((folder / "result.json").read_text()), reuse
+        if summary.get("init", "torch") != init or summary["config"]["optimizer"] != config.optimizer:
+            raise SystemExit(f"--reuse {name}={reuse}: that zoo has init {summary.get('init', 'torch')} and optimizer {summary['config']['optimizer']}, "
+                             f"the case needs {init} and {config.optimizer}")
         wall = summary["wall_seconds"]
     else:
         start = time.time()

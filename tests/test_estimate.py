@@ -158,12 +158,19 @@ def test_disagree_command_writes_its_report(tmp_path):
     assert result["n_unlabeled"] == 300 and set(result["dis_by_source"]) == {"alldiff", "diffdata"} and result["model"]["init"] == "he"
     page = (folder / "report.html").read_text()
     assert "Theorem 4.2, checked" in page and "<img" in page
+    from genlab.models import ModelConfig
     from genlab.report import render_disagreement_report
 
     config = json.loads((folder / "config.json").read_text())
-    for status, init, hinted in (("underestimate", "torch", True), ("underestimate", "he", False), ("consistent", "torch", False)):
-        page = render_disagreement_report({**result, "status": status, "model": {**result["model"], "init": init}}, config)
+    alldiff = result["dis_by_source"]["alldiff"]
+    for source, status, init, hinted in (("diffinit", "underestimate", "torch", True), ("difforder", "underestimate", "he", False),
+                                         ("diffinit", "consistent", "torch", False), ("alldiff", "underestimate", "torch", False)):  # alldiff's runs differ in their data too
+        sources = {"alldiff": alldiff, source: {**alldiff, "status": status}}
+        page = render_disagreement_report({**result, "dis_by_source": sources, "model": {**result["model"], "init": init}}, config)
         assert ("--init he" in page) == hinted
+    assert repr(ModelConfig("mlp", 8, 1)) == "ModelConfig(name='mlp', width=8, depth=1, norm=False)"  # the sweep manifests of runs made before init existed
+    bad = CliRunner().invoke(app, ["disagree", "--init", "xavier", "--out", str(out)])
+    assert bad.exit_code == 2 and "unknown init 'xavier'" in bad.output
     bad = CliRunner().invoke(app, ["disagree", "--dataset", "digits", "--source", "alldiff,nope", "--out", str(out)])
     assert bad.exit_code == 2 and "source must be one of" in bad.output
 

@@ -372,7 +372,7 @@ def _grid(specs: list[str]) -> dict:
 def zoo(
     dataset: str = typer.Option("fashion-mnist", help="built-in dataset: mnist, fashion-mnist, mnist1d, digits"),
     model: str = typer.Option("mlp", help="mlp or cnn"),
-    init: str = typer.Option("torch", help="weight initialisation: torch (PyTorch's default) or he (He et al. 2015; same-data seeds then disagree about as often as they err)"),
+    init: str = typer.Option("torch", help="weight initialisation: torch (PyTorch's default) or he (He et al. 2015; same-data seeds then disagree more, closer to their error)"),
     grid: Optional[list[str]] = typer.Option(None, help="axes and values, e.g. --grid 'width=32,128,512 depth=1,2,3' (repeatable) [default: the 81-configuration MLP grid]"),
     train_size: int = typer.Option(4000, help="train on the first N training examples (the partner runs on the next N)"),
     test_size: Optional[int] = typer.Option(None, help="measure the gap and disagreement on the first N test examples"),

@@ -28,8 +28,8 @@ class ModelConfig:
         norm: GroupNorm after each conv (CNN only).
         init: how the weights start: ``"torch"`` (PyTorch's default for each layer: weights
             uniform with variance 1 / (3 fan_in), biases uniform too) or ``"he"`` (He et al. 2015,
-            the ReLU networks' standard and torchvision's ResNets': weights normal with variance
-            2 / fan_in, biases zero). The default's networks compute a function close to zero at
+            the usual one for ReLU networks: weights normal with variance 2 / fan_in, biases
+            zero). The default's networks compute a function close to zero at
             initialisation, and runs from different seeds then end closer together: on Fashion-MNIST
             their disagreement underestimates the test error (docs/estimate.md).
     """

@@ -29,6 +29,11 @@ def init_hint(model_init: str | None) -> str:
     return f'<p class="note">{html.escape(INIT_HINT)}</p>' if model_init in (None, "torch") else ""
 
 
+def _same_data_underestimates(result: dict) -> bool:
+    """A source whose pairs share their training data (diffinit, difforder) underestimates."""
+    return isinstance(result.get("model"), dict) and any(d.get("status") == "underestimate" for s, d in result["dis_by_source"].items() if s in ("diffinit", "difforder"))
+
+
 def _sources_table(result: dict) -> str:
     rows = []
     for source, d in result["dis_by_source"].items():
@@ -126,7 +131,7 @@ def render_disagreement_report(result: dict, config: dict) -> str:
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{CSS}</style></head><body>",
         f"<h1>{title}</h1>", f'<p class="verdict {"good" if cls == "good" else "bad"}">{html.escape(headline)}</p>',
         f'<p class="note">{html.escape(result["status"])}: {html.escape(words)}.</p>',
-        init_hint((result.get("model") or {}).get("init")) if result["status"] == "underestimate" and isinstance(result.get("model"), dict) else "",
+        init_hint((result.get("model") or {}).get("init")) if _same_data_underestimates(result) else "",
         "<p>Two runs of the same recipe disagree on an input as often, on average, as one run errs, when the ensemble of runs is "
         "class-wise calibrated (Jiang, Nagarajan, Baek &amp; Kolter, ICLR 2022). With labels, their Theorem 4.2 bounds the difference "
         "by the ensemble's class-aggregated calibration error: |E dis - E err| &le; CACE.</p>",
