@@ -33,10 +33,9 @@ class ZooModel:
     otherwise), initialised by ``init`` (``ModelConfig.init``: ``torch`` or ``he``)."""
 
     def __init__(self, name: str, input_shape: tuple[int, ...], num_classes: int, init: str = "torch"):
-        from genlab.models import INITS
+        from genlab.models import ModelConfig
 
-        if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        ModelConfig(name, init=init)  # an unknown model or init fails here, not in a worker
         self.name, self.input_shape, self.num_classes, self.init = name, tuple(input_shape), num_classes, init
 
     def __repr__(self) -> str:  # the sweep's manifest: a zoo of the default init keeps the description it had before init existed

@@ -41,10 +41,10 @@ class ModelConfig:
     init: str = "torch"
 
     def __post_init__(self) -> None:
-        if self.init not in INITS:
-            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.name not in MODEL_NAMES:
             raise ValueError(f"unknown model {self.name!r}; choose one of {', '.join(MODEL_NAMES)}")
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
         if self.width < 1 or self.depth < 1:
             raise ValueError(f"width and depth must be >= 1 (got width={self.width}, depth={self.depth})")
 

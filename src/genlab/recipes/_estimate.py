@@ -51,7 +51,7 @@ def zoo_builtin(dataset: str, model: str, config: ZooConfig, *, store: RunStore,
     """Train the zoo of ``model`` (mlp or cnn, initialised by ``init``: ``torch`` or ``he``) over
     ``config.grid`` on the first ``train_size`` examples of ``dataset`` (the partner runs on the
     next ``train_size``), measure every run and rank the measures."""
-    ZooModel(model, (1,), 2, init)  # a bad init fails before a run folder exists
+    ZooModel(model, (1,), 2, init)  # a bad model or init fails before a run folder exists
     run_config = {"kind": "zoo", "dataset": dataset, "model": model, "init": init, "train_size": train_size, "test_size": test_size, "zoo": config.to_dict()}
     _zoo_data(run_config)  # bad sizes fail before a run folder exists
     return _zoo_in_run(store.start_run(f"zoo-{dataset}", run_config), workers, address, progress, report)
